@@ -1,0 +1,3 @@
+from algoreg.cli import main
+
+main()

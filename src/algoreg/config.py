@@ -1,0 +1,36 @@
+"""Settings from environment variables prefixed ``ALGOREG_``; one place documents them all."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Algoreg's configuration. Every field is read from ``ALGOREG_<FIELD NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="ALGOREG_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{Path('algoreg.sqlite3').resolve()}",
+        description="SQLAlchemy database URL; a SQLite file by default, postgresql+psycopg://… in production.",
+    )
+    max_body_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        description="Largest request body accepted, in bytes; larger requests get 413.",
+    )
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        description="Largest import file accepted through the API, in bytes.",
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Address under which the public site is reachable; used in links such as preview URLs.",
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the settings read once from the environment."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""The Algoritmeregister publication standard: models per version, enums, schema, upgrades."""

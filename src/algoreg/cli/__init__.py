@@ -2,6 +2,7 @@
 
 import typer
 
+from algoreg.cli import accounts, register, server
 from algoreg.cli.standard import app as standard_app
 
 app = typer.Typer(
@@ -10,6 +11,14 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(standard_app, name="standard")
+app.add_typer(accounts.org_app, name="org")
+app.add_typer(accounts.user_app, name="user")
+app.add_typer(accounts.token_app, name="token")
+app.command("init")(server.init)
+app.command("serve")(server.serve)
+app.command("demo")(server.demo)
+app.command("import")(register.import_command)
+app.command("export")(register.export_command)
 
 
 def main() -> None:

@@ -1,0 +1,194 @@
+"""SQLAlchemy models: the register's tables. Migrations live in ``algoreg/db/migrations``."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Store every timestamp in UTC."""
+        if value is not None and value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Read timestamps as UTC-aware values."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Base of all models, with stable constraint names for migrations."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Organisation(Base):
+    """A government organisation that registers algorithms."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    website: Mapped[str | None] = mapped_column(String(500))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class User(Base):
+    """A person who logs in to manage an organisation's algorithms."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(200), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(500))
+    is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+
+class Membership(Base):
+    """A user's role in one organisation."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organisation: Mapped[Organisation] = relationship()
+
+
+class ApiToken(Base):
+    """A secret for API clients, bound to one organisation and role; only its hash is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class Algorithm(Base):
+    """An algorithm with a stable identity; its descriptions are immutable versions."""
+
+    __tablename__ = "algorithm"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    latest_version_number: Mapped[int] = mapped_column(Integer, default=1)
+    public_version_number: Mapped[int | None] = mapped_column(Integer)
+    retracted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    state_before_archive: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    versions: Mapped[list["AlgorithmVersion"]] = relationship(
+        back_populates="algorithm",
+        foreign_keys="AlgorithmVersion.algorithm_id",
+        order_by="AlgorithmVersion.number",
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012
+
+
+class AlgorithmVersion(Base):
+    """One immutable description of an algorithm in the publication standard."""
+
+    __tablename__ = "algorithm_version"
+    __table_args__ = (UniqueConstraint("algorithm_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    algorithm_id: Mapped[int] = mapped_column(ForeignKey("algorithm.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    standard_version: Mapped[str] = mapped_column(String(8))
+    record: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    # Copies of a few record fields, for filtering and sorting without reading JSON.
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(32))
+    publication_category: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    published_by: Mapped[str | None] = mapped_column(String(200))
+
+    algorithm: Mapped[Algorithm] = relationship(back_populates="versions", foreign_keys=[algorithm_id])
+
+
+class AuditEvent(Base):
+    """Who did what, when: one row per action, never updated."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_algorithm_at", "algorithm_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
+    algorithm_id: Mapped[int | None] = mapped_column(ForeignKey("algorithm.id", ondelete="SET NULL"))
+    version_number: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    summary: Mapped[str] = mapped_column(Text, default="")

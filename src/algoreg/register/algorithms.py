@@ -1,0 +1,466 @@
+"""Algorithms and their immutable versions: create, edit, move through the workflow, read.
+
+Every function here runs inside the caller's transaction and either completes whole or raises,
+so the caller's rollback leaves nothing half-written. Every change is authorised against the
+principal's role in the algorithm's organisation and recorded in the audit log.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from algoreg.db.models import Algorithm, AlgorithmVersion, Organisation, utcnow
+from algoreg.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
+from algoreg.register.audit import record_event
+from algoreg.register.organisations import get_organisation
+from algoreg.register.roles import Principal, Role
+from algoreg.register.workflow import Action, State, allowed_actions, next_state
+from algoreg.standard.enums import CURRENT_STANDARD_VERSION
+from algoreg.standard.v1_0 import AlgorithmRecord
+from algoreg.standard.validation import problems_of
+
+#: Fields the register fills in itself; values sent for them are ignored.
+SYSTEM_FIELDS = ("lars", "publication_dt")
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """One version of an algorithm description, with the record as stored."""
+
+    number: int
+    record: dict[str, Any]
+    created_at: datetime
+    created_by: str
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AlgorithmView:
+    """An algorithm as its organisation's people see it: workflow state and newest version."""
+
+    public_id: str
+    organisation_code: str
+    organisation_name: str
+    state: State
+    lock_version: int
+    latest: VersionView
+    public_version_number: int | None
+    is_public: bool
+    allowed_actions: list[Action]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PublicAlgorithm:
+    """A published algorithm as the public sees it."""
+
+    public_id: str
+    organisation_code: str
+    organisation_name: str
+    version_number: int
+    published_at: datetime
+    record: dict[str, Any]
+
+
+def validate_record(data: Any, organisation: Organisation) -> AlgorithmRecord:
+    """Return ``data`` as a valid 1.0 record for ``organisation`` or raise :class:`InvalidInput`.
+
+    System fields are ignored; a missing ``organization`` is filled with the organisation's name,
+    and a different one is refused (a record describes use by one organisation).
+    """
+    if not isinstance(data, dict):
+        raise InvalidInput([FieldProblem("", "must be a JSON object with the fields of the standard")])
+    prepared = {key: value for key, value in data.items() if key not in SYSTEM_FIELDS}
+    if not prepared.get("organization"):
+        prepared["organization"] = organisation.name
+    problems = [FieldProblem(p.field, p.reason) for p in problems_of(prepared)]
+    given = prepared.get("organization")
+    if isinstance(given, str) and given.strip() != organisation.name:
+        problems.append(
+            FieldProblem(
+                "organization",
+                f"is '{given}', but this register entry belongs to '{organisation.name}'; "
+                "use that name or leave the field empty",
+            )
+        )
+    if problems:
+        raise InvalidInput(problems)
+    return AlgorithmRecord.model_validate(prepared)
+
+
+def _new_public_id(session: Session) -> str:
+    while True:
+        candidate = f"{secrets.randbelow(10**8):08d}"
+        if session.scalar(select(Algorithm.id).where(Algorithm.public_id == candidate)) is None:
+            return candidate
+
+
+def _stored_record(record: AlgorithmRecord, public_id: str) -> dict[str, Any]:
+    data = record.to_json()
+    data["lars"] = public_id
+    data["publication_dt"] = None
+    data["standard_version"] = CURRENT_STANDARD_VERSION.value
+    return data
+
+
+def _add_version(
+    session: Session, algorithm: Algorithm, number: int, record: AlgorithmRecord, principal: Principal
+) -> AlgorithmVersion:
+    version = AlgorithmVersion(
+        algorithm_id=algorithm.id,
+        number=number,
+        standard_version=CURRENT_STANDARD_VERSION.value,
+        record=_stored_record(record, algorithm.public_id),
+        name=record.name,
+        status=record.status.value,
+        publication_category=record.publication_category.value,
+        created_by=principal.name,
+    )
+    session.add(version)
+    return version
+
+
+def create_algorithm(
+    session: Session,
+    principal: Principal,
+    organisation_code: str,
+    data: Any,
+    *,
+    public_id: str | None = None,
+    source_id: str | None = None,
+) -> Algorithm:
+    """Create an algorithm in concept with its first version; needs the editor role.
+
+    ``public_id`` may be given to keep an identity from elsewhere (an import); it must be unused.
+    """
+    organisation = get_organisation(session, organisation_code)
+    principal.require(organisation.id, Role.EDITOR, "register an algorithm")
+    record = validate_record(data, organisation)
+    if public_id is not None and session.scalar(select(Algorithm.id).where(Algorithm.public_id == public_id)):
+        raise Conflict(f"An algorithm with id '{public_id}' already exists.")
+    now = utcnow()
+    algorithm = Algorithm(
+        public_id=public_id or _new_public_id(session),
+        organisation_id=organisation.id,
+        state=State.CONCEPT.value,
+        latest_version_number=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(algorithm)
+    session.flush()
+    _add_version(session, algorithm, 1, record, principal)
+    record_event(
+        session,
+        principal,
+        "algorithm.create",
+        organisation_id=organisation.id,
+        algorithm_id=algorithm.id,
+        version_number=1,
+        summary=f"Registered '{record.name}'",
+        detail={"source_id": source_id} if source_id else None,
+    )
+    session.flush()
+    return algorithm
+
+
+def find_algorithm(session: Session, public_id: str) -> Algorithm:
+    """Return the algorithm with ``public_id`` or raise :class:`NotFound`."""
+    algorithm = session.scalar(select(Algorithm).where(Algorithm.public_id == public_id))
+    if algorithm is None:
+        raise NotFound(f"There is no algorithm with id '{public_id}'.")
+    return algorithm
+
+
+def _check_fresh(algorithm: Algorithm, expected_lock_version: int | None) -> None:
+    if expected_lock_version is not None and expected_lock_version != algorithm.lock_version:
+        raise StaleWrite(
+            f"This algorithm was changed by someone else since you loaded it (you edited version "
+            f"{expected_lock_version} of its edit count, it is now at {algorithm.lock_version}). "
+            "Nothing was saved: reload it, apply your changes again and save."
+        )
+
+
+def _latest(session: Session, algorithm: Algorithm) -> AlgorithmVersion:
+    version = session.scalar(
+        select(AlgorithmVersion).where(
+            AlgorithmVersion.algorithm_id == algorithm.id,
+            AlgorithmVersion.number == algorithm.latest_version_number,
+        )
+    )
+    assert version is not None, "every algorithm has its latest version"
+    return version
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleWrite(
+            "This algorithm was changed by someone else at the same moment. Nothing was saved: "
+            "reload it and try again."
+        ) from exc
+
+
+def update_algorithm(
+    session: Session,
+    principal: Principal,
+    public_id: str,
+    data: Any,
+    expected_lock_version: int | None,
+) -> Algorithm:
+    """Store a new version of the description and return the algorithm to concept.
+
+    Needs the editor role. When ``expected_lock_version`` is given and the algorithm changed since,
+    :class:`StaleWrite` is raised and nothing is stored. An unchanged record stores no new version.
+    """
+    algorithm = find_algorithm(session, public_id)
+    principal.require(algorithm.organisation_id, Role.EDITOR, "edit this algorithm")
+    _check_fresh(algorithm, expected_lock_version)
+    state = next_state(State(algorithm.state), Action.EDIT)
+    record = validate_record(data, algorithm.organisation)
+    latest = _latest(session, algorithm)
+    if _stored_record(record, algorithm.public_id) == latest.record:
+        return algorithm
+    number = algorithm.latest_version_number + 1
+    _add_version(session, algorithm, number, record, principal)
+    algorithm.latest_version_number = number
+    algorithm.state = state.value
+    algorithm.updated_at = utcnow()
+    record_event(
+        session,
+        principal,
+        "algorithm.edit",
+        organisation_id=algorithm.organisation_id,
+        algorithm_id=algorithm.id,
+        version_number=number,
+        summary=f"Saved version {number} of '{record.name}'",
+    )
+    _flush(session)
+    return algorithm
+
+
+def perform(
+    session: Session,
+    principal: Principal,
+    public_id: str,
+    action: Action,
+    expected_lock_version: int | None = None,
+    note: str | None = None,
+) -> Algorithm:
+    """Take a workflow step (submit, approve, publish, retract, …) with the role it needs."""
+    if action is Action.EDIT:
+        raise Conflict("Editing stores a new version; use the edit operation instead.")
+    algorithm = find_algorithm(session, public_id)
+    rule_role = {
+        Action.SUBMIT: Role.EDITOR,
+    }.get(action, Role.PUBLISHER)
+    principal.require(algorithm.organisation_id, rule_role, f"{action.value} this algorithm")
+    _check_fresh(algorithm, expected_lock_version)
+    current = State(algorithm.state)
+    before = State(algorithm.state_before_archive) if algorithm.state_before_archive else None
+    new_state = next_state(current, action, before)
+    now = utcnow()
+    latest_number = algorithm.latest_version_number
+    if action is Action.PUBLISH:
+        latest = _latest(session, algorithm)
+        latest.published_at = now
+        latest.published_by = principal.name
+        algorithm.public_version_number = latest.number
+        algorithm.retracted_at = None
+    elif action is Action.RETRACT:
+        if algorithm.public_version_number is None or algorithm.retracted_at is not None:
+            raise Conflict("Nothing of this algorithm is public, so there is nothing to retract.")
+        algorithm.retracted_at = now
+    elif action is Action.ARCHIVE:
+        algorithm.state_before_archive = current.value
+        algorithm.archived_at = now
+    elif action is Action.UNARCHIVE:
+        algorithm.state_before_archive = None
+        algorithm.archived_at = None
+    algorithm.state = new_state.value
+    algorithm.updated_at = now
+    record_event(
+        session,
+        principal,
+        f"algorithm.{action.value}",
+        organisation_id=algorithm.organisation_id,
+        algorithm_id=algorithm.id,
+        version_number=latest_number,
+        summary=f"{action.value}: {current.value} → {new_state.value}",
+        detail={"note": note} if note else None,
+    )
+    _flush(session)
+    return algorithm
+
+
+def is_public(algorithm: Algorithm) -> bool:
+    """Tell whether the public can see this algorithm now."""
+    return (
+        algorithm.public_version_number is not None
+        and algorithm.retracted_at is None
+        and algorithm.archived_at is None
+    )
+
+
+def _version_view(version: AlgorithmVersion) -> VersionView:
+    return VersionView(
+        number=version.number,
+        record=version.record,
+        created_at=version.created_at,
+        created_by=version.created_by,
+        published_at=version.published_at,
+    )
+
+
+def view(session: Session, principal: Principal, public_id: str) -> AlgorithmView:
+    """Return the management view of an algorithm; any role in its organisation may read it."""
+    algorithm = find_algorithm(session, public_id)
+    if not principal.can(algorithm.organisation_id, Role.VIEWER):
+        raise NotFound(f"There is no algorithm with id '{public_id}'.")
+    return _algorithm_view(session, algorithm)
+
+
+def _algorithm_view(session: Session, algorithm: Algorithm) -> AlgorithmView:
+    return AlgorithmView(
+        public_id=algorithm.public_id,
+        organisation_code=algorithm.organisation.code,
+        organisation_name=algorithm.organisation.name,
+        state=State(algorithm.state),
+        lock_version=algorithm.lock_version,
+        latest=_version_view(_latest(session, algorithm)),
+        public_version_number=algorithm.public_version_number,
+        is_public=is_public(algorithm),
+        allowed_actions=[a for a in allowed_actions(State(algorithm.state)) if a is not Action.EDIT],
+        created_at=algorithm.created_at,
+        updated_at=algorithm.updated_at,
+    )
+
+
+def list_for_organisation(session: Session, principal: Principal, organisation_code: str) -> list[AlgorithmView]:
+    """Return all algorithms of an organisation, with workflow state, for its own people."""
+    organisation = get_organisation(session, organisation_code)
+    principal.require(organisation.id, Role.VIEWER, "see this organisation's algorithms")
+    algorithms = session.scalars(
+        select(Algorithm).where(Algorithm.organisation_id == organisation.id).order_by(Algorithm.id)
+    )
+    return [_algorithm_view(session, algorithm) for algorithm in algorithms]
+
+
+def versions(session: Session, principal: Principal, public_id: str) -> list[VersionView]:
+    """Return every version of an algorithm, oldest first, for its organisation's people."""
+    algorithm = find_algorithm(session, public_id)
+    if not principal.can(algorithm.organisation_id, Role.VIEWER):
+        raise NotFound(f"There is no algorithm with id '{public_id}'.")
+    rows = session.scalars(
+        select(AlgorithmVersion)
+        .where(AlgorithmVersion.algorithm_id == algorithm.id)
+        .order_by(AlgorithmVersion.number)
+    )
+    return [_version_view(v) for v in rows]
+
+
+# --- the public side -------------------------------------------------------------------------
+
+
+def _public_record(version: AlgorithmVersion, public_id: str) -> dict[str, Any]:
+    record = dict(version.record)
+    record["lars"] = public_id
+    record["publication_dt"] = version.published_at.isoformat() if version.published_at else None
+    return record
+
+
+def _public_query() -> Any:
+    return (
+        select(Algorithm, AlgorithmVersion, Organisation)
+        .join(
+            AlgorithmVersion,
+            (AlgorithmVersion.algorithm_id == Algorithm.id)
+            & (AlgorithmVersion.number == Algorithm.public_version_number),
+        )
+        .join(Organisation, Organisation.id == Algorithm.organisation_id)
+        .where(Algorithm.retracted_at.is_(None), Algorithm.archived_at.is_(None))
+    )
+
+
+def _public(algorithm: Algorithm, version: AlgorithmVersion, organisation: Organisation) -> PublicAlgorithm:
+    assert version.published_at is not None
+    return PublicAlgorithm(
+        public_id=algorithm.public_id,
+        organisation_code=organisation.code,
+        organisation_name=organisation.name,
+        version_number=version.number,
+        published_at=version.published_at,
+        record=_public_record(version, algorithm.public_id),
+    )
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    """One page of published algorithms and the total that matched."""
+
+    items: list[PublicAlgorithm]
+    total: int
+    offset: int
+    limit: int
+
+
+def list_published(
+    session: Session,
+    *,
+    organisation_code: str | None = None,
+    publication_category: str | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> PublicPage:
+    """Return published, visible algorithms (newest public versions only), filtered and paged."""
+    query = _public_query()
+    if organisation_code:
+        query = query.where(Organisation.code == organisation_code.lower())
+    if publication_category:
+        query = query.where(AlgorithmVersion.publication_category == publication_category)
+    if status:
+        query = query.where(AlgorithmVersion.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.order_by(AlgorithmVersion.name, Algorithm.id).offset(offset).limit(limit))
+    return PublicPage([_public(*row) for row in rows], total, offset, limit)
+
+
+def get_published(session: Session, public_id: str) -> PublicAlgorithm:
+    """Return the public version of an algorithm, or :class:`NotFound` when nothing is public."""
+    row = session.execute(_public_query().where(Algorithm.public_id == public_id)).first()
+    if row is None:
+        raise NotFound(f"There is no published algorithm with id '{public_id}'.")
+    return _public(*row)
+
+
+def published_history(session: Session, public_id: str) -> list[PublicAlgorithm]:
+    """Return every version that was ever published, oldest first, while the algorithm is public."""
+    current = get_published(session, public_id)
+    rows = session.execute(
+        select(Algorithm, AlgorithmVersion, Organisation)
+        .join(AlgorithmVersion, AlgorithmVersion.algorithm_id == Algorithm.id)
+        .join(Organisation, Organisation.id == Algorithm.organisation_id)
+        .where(
+            Algorithm.public_id == public_id,
+            AlgorithmVersion.published_at.is_not(None),
+            AlgorithmVersion.number <= current.version_number,
+        )
+        .order_by(AlgorithmVersion.number)
+    )
+    return [_public(*row) for row in rows]
+
+
+def published_version(session: Session, public_id: str, number: int) -> PublicAlgorithm:
+    """Return one published version of a public algorithm by its number."""
+    for item in published_history(session, public_id):
+        if item.version_number == number:
+            return item
+    raise NotFound(f"Algorithm '{public_id}' has no published version {number}.")

@@ -1,0 +1,91 @@
+"""Turning domain errors and request validation errors into clear JSON responses.
+
+Every error body has ``detail`` (a sentence for people). Input errors add ``errors``: a list of
+``{"field", "reason"}`` (plus ``record`` for imports) naming each field, what was wrong and what is
+allowed. Under the delivery API (``/aanleverapi/``) validation errors keep the official shape
+``{"detail": [{"loc", "msg", "type"}]}`` so that its clients understand them.
+"""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from algoreg.errors import (
+    AlgoregError,
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    StaleWrite,
+)
+from algoreg.standard.validation import describe_error
+
+_STATUS: dict[type[AlgoregError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    NotAuthenticated: 401,
+    StaleWrite: 409,
+    Conflict: 409,
+    InvalidInput: 422,
+}
+
+
+def _is_delivery_api(request: Request) -> bool:
+    return request.url.path.startswith("/aanleverapi/")
+
+
+def problems_body(problems: list[FieldProblem], summary: str) -> dict[str, Any]:
+    """Return the JSON body that lists input problems."""
+    errors: list[dict[str, Any]] = []
+    for problem in problems:
+        item: dict[str, Any] = {"field": problem.field, "reason": problem.reason}
+        if problem.record is not None:
+            item["record"] = problem.record
+        errors.append(item)
+    return {"detail": summary, "errors": errors}
+
+
+def _field_of(location: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in location[1:]] if location and location[0] == "body" else [
+        str(part) for part in location
+    ]
+    return ".".join(parts)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AlgoregError)
+    status = next((code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    if isinstance(exc, InvalidInput):
+        if _is_delivery_api(request):
+            detail = [
+                {"loc": ["body", *p.field.split(".")] if p.field else ["body"], "msg": p.reason, "type": "value_error"}
+                for p in exc.problems
+            ]
+            return JSONResponse({"detail": detail}, status_code=422)
+        return JSONResponse(problems_body(exc.problems, exc.message), status_code=422)
+    return JSONResponse({"detail": exc.message}, status_code=status, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if _is_delivery_api(request):
+        detail = [
+            {"loc": list(error["loc"]), "msg": describe_error(error), "type": error["type"]} for error in errors
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+    problems = [FieldProblem(_field_of(tuple(error["loc"])), describe_error(error)) for error in errors]
+    return JSONResponse(
+        problems_body(problems, "The request is not valid; nothing was stored."), status_code=422
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn errors into the responses described above."""
+    app.add_exception_handler(AlgoregError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

@@ -7,7 +7,7 @@ def sample_record(**overrides: Any) -> dict[str, Any]:
     """Return a valid standard 1.0 record of a fictional municipality, with ``overrides`` applied."""
     record: dict[str, Any] = {
         "name": "Controle parkeervergunningen",
-        "description_short": "Het algoritme helpt bij het controleren van aanvragen voor een parkeervergunning.",
+        "description_short": "Het algoritme helpt aanvragen voor parkeervergunningen te controleren.",
         "organization": "Gemeente Voorbeeld",
         "category": ["Verkeer"],
         "status": "In gebruik",

@@ -14,7 +14,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default=f"sqlite:///{Path('algoreg.sqlite3').resolve()}",
-        description="SQLAlchemy database URL; a SQLite file by default, postgresql+psycopg://… in production.",
+        description="SQLAlchemy database URL: a SQLite file by default, PostgreSQL in production.",
     )
     max_body_bytes: int = Field(
         default=5 * 1024 * 1024,

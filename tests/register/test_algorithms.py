@@ -5,6 +5,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.samples import sample_record
 
 from algoreg.db.models import AlgorithmVersion, AuditEvent
 from algoreg.db.session import transaction
@@ -12,7 +13,6 @@ from algoreg.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleWri
 from algoreg.register import algorithms, audit
 from algoreg.register.roles import Principal, Role
 from algoreg.register.workflow import Action, State
-from tests.samples import sample_record
 
 Factory = sessionmaker[Session]
 
@@ -87,7 +87,9 @@ def test_editing_a_published_algorithm_keeps_the_public_version_until_the_new_on
     act(factory, publisher, public_id, Action.SUBMIT, Action.APPROVE, Action.PUBLISH)
     # when it is edited
     with transaction(factory) as session:
-        algorithms.update_algorithm(session, publisher, public_id, sample_record(status="Buiten gebruik"), None)
+        algorithms.update_algorithm(
+            session, publisher, public_id, sample_record(status="Buiten gebruik"), None
+        )
     # then the public still sees version 1 while the draft is version 2
     with transaction(factory) as session:
         assert algorithms.get_published(session, public_id).record["status"] == "In gebruik"
@@ -110,7 +112,11 @@ def test_versions_are_immutable_rows(factory: Factory, org_id: int) -> None:
     # then three versions are stored with their own contents
     with transaction(factory) as session:
         rows = session.scalars(select(AlgorithmVersion).order_by(AlgorithmVersion.number)).all()
-        assert [r.record["name"] for r in rows] == ["Controle parkeervergunningen", "Tweede naam", "Derde naam"]
+        assert [r.record["name"] for r in rows] == [
+            "Controle parkeervergunningen",
+            "Tweede naam",
+            "Derde naam",
+        ]
 
 
 def test_saving_an_unchanged_record_stores_no_new_version(factory: Factory, org_id: int) -> None:
@@ -211,7 +217,9 @@ def test_a_viewer_cannot_edit_and_another_organisation_cannot_touch_it(factory: 
     editor = person("eva", org_id, Role.EDITOR)
     public_id = create(factory, editor)
     with pytest.raises(Forbidden), transaction(factory) as session:
-        algorithms.update_algorithm(session, person("v", org_id, Role.VIEWER), public_id, sample_record(), None)
+        algorithms.update_algorithm(
+            session, person("v", org_id, Role.VIEWER), public_id, sample_record(), None
+        )
     outsider = Principal(name="o", roles={org_id + 1: Role.ADMIN})
     with pytest.raises(Forbidden), transaction(factory) as session:
         algorithms.update_algorithm(session, outsider, public_id, sample_record(), None)
@@ -235,4 +243,6 @@ def test_missing_organization_is_filled_with_the_organisations_name(factory: Fac
     editor = person("eva", org_id, Role.EDITOR)
     public_id = create(factory, editor, organization="")
     with transaction(factory) as session:
-        assert algorithms.view(session, editor, public_id).latest.record["organization"] == "Gemeente Voorbeeld"
+        assert (
+            algorithms.view(session, editor, public_id).latest.record["organization"] == "Gemeente Voorbeeld"
+        )

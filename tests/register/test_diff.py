@@ -1,7 +1,8 @@
 """Differences between versions."""
 
-from algoreg.register.diff import ChangeKind, SegmentKind, diff_records, word_diff
 from tests.samples import sample_record
+
+from algoreg.register.diff import ChangeKind, SegmentKind, diff_records, word_diff
 
 
 def test_changed_added_and_removed_fields_are_listed_in_the_standards_order() -> None:

@@ -4,9 +4,9 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.samples import sample_record
 
 from algoreg.register.roles import Role
-from tests.samples import sample_record
 
 Headers = dict[str, str]
 
@@ -26,7 +26,9 @@ def tokens(make_organisation: Callable[..., str], make_token: Callable[..., Head
 
 
 def create(client: TestClient, headers: Headers, **overrides: object) -> dict:
-    response = client.post("/api/v1/organisations/gm0001/algorithms", json=sample_record(**overrides), headers=headers)
+    response = client.post(
+        "/api/v1/organisations/gm0001/algorithms", json=sample_record(**overrides), headers=headers
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -57,7 +59,11 @@ def test_register_edit_publish_and_read_publicly(client: TestClient, tokens: dic
     assert public["version"] == 2 and public["organisation"]["code"] == "gm0001"
     history = client.get(f"/api/v1/algorithms/{public_id}/versions").json()
     assert [h["version"] for h in history] == [1, 2]
-    assert client.get(f"/api/v1/algorithms/{public_id}/versions/1").json()["record"]["goal"].startswith("<p>Aanvragen sneller")
+    assert (
+        client.get(f"/api/v1/algorithms/{public_id}/versions/1")
+        .json()["record"]["goal"]
+        .startswith("<p>Aanvragen sneller")
+    )
     diff = client.get(f"/api/v1/algorithms/{public_id}/diff", params={"from": 1, "to": 2}).json()
     assert [c["field"] for c in diff["changes"]] == ["goal"]
     assert {"kind": "inserted", "text": "zorgvuldig"} in diff["changes"][0]["segments"]
@@ -66,8 +72,14 @@ def test_register_edit_publish_and_read_publicly(client: TestClient, tokens: dic
     # and the audit log shows every step
     audit = client.get(f"/api/v1/algorithms/{public_id}/audit", headers=tokens["viewer"]).json()
     assert [e["action"] for e in audit] == [
-        "algorithm.create", "algorithm.submit", "algorithm.approve", "algorithm.publish",
-        "algorithm.edit", "algorithm.submit", "algorithm.approve", "algorithm.publish",
+        "algorithm.create",
+        "algorithm.submit",
+        "algorithm.approve",
+        "algorithm.publish",
+        "algorithm.edit",
+        "algorithm.submit",
+        "algorithm.approve",
+        "algorithm.publish",
     ]
 
 
@@ -83,13 +95,15 @@ def test_a_stale_edit_is_refused_with_a_clear_message(client: TestClient, tokens
     public_id = create(client, tokens["editor"])["id"]
     etag = client.get(f"/api/v1/algorithms/{public_id}/draft", headers=tokens["editor"]).headers["ETag"]
     first = client.put(
-        f"/api/v1/algorithms/{public_id}/draft", json=sample_record(name="Eerste"),
+        f"/api/v1/algorithms/{public_id}/draft",
+        json=sample_record(name="Eerste"),
         headers={**tokens["editor"], "If-Match": etag},
     )
     assert first.status_code == 200
     # when the second saves on the old version
     second = client.put(
-        f"/api/v1/algorithms/{public_id}/draft", json=sample_record(name="Tweede"),
+        f"/api/v1/algorithms/{public_id}/draft",
+        json=sample_record(name="Tweede"),
         headers={**tokens["editor"], "If-Match": etag},
     )
     # then it is refused, and the first edit stands
@@ -101,7 +115,9 @@ def test_a_stale_edit_is_refused_with_a_clear_message(client: TestClient, tokens
 
 def test_an_edit_without_if_match_is_refused(client: TestClient, tokens: dict[str, Headers]) -> None:
     public_id = create(client, tokens["editor"])["id"]
-    response = client.put(f"/api/v1/algorithms/{public_id}/draft", json=sample_record(), headers=tokens["editor"])
+    response = client.put(
+        f"/api/v1/algorithms/{public_id}/draft", json=sample_record(), headers=tokens["editor"]
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "If-Match"
 
@@ -110,11 +126,15 @@ def test_an_edit_without_if_match_is_refused(client: TestClient, tokens: dict[st
     ("who", "status"), [("viewer", 403), ("other", 403), ("editor", 201), ("admin", 201), ("instance", 201)]
 )
 def test_who_may_create(client: TestClient, tokens: dict[str, Headers], who: str, status: int) -> None:
-    response = client.post("/api/v1/organisations/gm0001/algorithms", json=sample_record(), headers=tokens[who])
+    response = client.post(
+        "/api/v1/organisations/gm0001/algorithms", json=sample_record(), headers=tokens[who]
+    )
     assert response.status_code == status, response.text
 
 
-def test_writes_without_or_with_a_bad_token_are_refused(client: TestClient, tokens: dict[str, Headers]) -> None:
+def test_writes_without_or_with_a_bad_token_are_refused(
+    client: TestClient, tokens: dict[str, Headers]
+) -> None:
     url = "/api/v1/organisations/gm0001/algorithms"
     assert client.post(url, json=sample_record()).status_code == 401
     bad = client.post(url, json=sample_record(), headers={"Authorization": "Bearer algoreg_nonsense"})
@@ -132,7 +152,9 @@ def test_another_organisation_cannot_touch_it(client: TestClient, tokens: dict[s
 def test_a_viewer_cannot_edit(client: TestClient, tokens: dict[str, Headers]) -> None:
     public_id = create(client, tokens["editor"])["id"]
     response = client.put(
-        f"/api/v1/algorithms/{public_id}/draft", json=sample_record(), headers={**tokens["viewer"], "If-Match": '"1"'}
+        f"/api/v1/algorithms/{public_id}/draft",
+        json=sample_record(),
+        headers={**tokens["viewer"], "If-Match": '"1"'},
     )
     assert response.status_code == 403 and "editor" in response.json()["detail"]
 
@@ -154,7 +176,9 @@ def test_malformed_json_is_refused(client: TestClient, tokens: dict[str, Headers
     assert "JSON" in response.json()["errors"][0]["reason"]
 
 
-def test_unknown_fields_wrong_enums_and_long_text_are_named(client: TestClient, tokens: dict[str, Headers]) -> None:
+def test_unknown_fields_wrong_enums_and_long_text_are_named(
+    client: TestClient, tokens: dict[str, Headers]
+) -> None:
     body = sample_record(status="Actief", colour="blauw", name="n" * 101, goal="<p>" + "a" * 2501 + "</p>")
     response = client.post("/api/v1/organisations/gm0001/algorithms", json=body, headers=tokens["editor"])
     assert response.status_code == 422
@@ -166,7 +190,9 @@ def test_unknown_fields_wrong_enums_and_long_text_are_named(client: TestClient, 
 
 
 def test_rich_text_is_sanitised(client: TestClient, tokens: dict[str, Headers]) -> None:
-    body = sample_record(goal='<p onclick="x()">Doel<script>alert(1)</script></p><a href="javascript:x">link</a>')
+    body = sample_record(
+        goal='<p onclick="x()">Doel<script>alert(1)</script></p><a href="javascript:x">link</a>'
+    )
     created = create(client, tokens["editor"], **{k: v for k, v in body.items() if k == "goal"})
     assert created["latest"]["record"]["goal"] == "<p>Doel</p>link"
 
@@ -181,7 +207,9 @@ def test_oversized_bodies_get_413(client: TestClient, tokens: dict[str, Headers]
     assert response.status_code == 413 and "bytes" in response.json()["detail"]
 
 
-def test_oversized_streamed_bodies_without_length_get_413(client: TestClient, tokens: dict[str, Headers]) -> None:
+def test_oversized_streamed_bodies_without_length_get_413(
+    client: TestClient, tokens: dict[str, Headers]
+) -> None:
     def chunks():  # type: ignore[no-untyped-def]
         for _ in range(7):
             yield b"x" * (1024 * 1024)
@@ -220,7 +248,9 @@ def test_organisations(client: TestClient, tokens: dict[str, Headers]) -> None:
     created = client.post("/api/v1/organisations", json=body, headers=tokens["instance"])
     assert created.status_code == 201 and created.json()["code"] == "ws0155"
     assert client.post("/api/v1/organisations", json=body, headers=tokens["instance"]).status_code == 409
-    bad = client.post("/api/v1/organisations", json={**body, "code": "x y", "kind": "dorp"}, headers=tokens["instance"])
+    bad = client.post(
+        "/api/v1/organisations", json={**body, "code": "x y", "kind": "dorp"}, headers=tokens["instance"]
+    )
     assert set(_errors(bad)) == {"code", "kind"}
     codes = [o["code"] for o in client.get("/api/v1/organisations").json()]
     assert sorted(codes) == ["gm0001", "gm0002", "ws0155"]
@@ -260,7 +290,10 @@ def test_an_import_with_a_bad_row_stores_nothing(client: TestClient, tokens: dic
         headers=tokens["editor"],
     )
     assert response.status_code == 422
-    assert [(e["record"], e["field"]) for e in response.json()["errors"]] == [(2, "status"), (3, "contact_email")]
+    assert [(e["record"], e["field"]) for e in response.json()["errors"]] == [
+        (2, "status"),
+        (3, "contact_email"),
+    ]
     assert client.get("/api/v1/organisations/gm0001/algorithms", headers=tokens["editor"]).json() == []
     # and with all_or_nothing off, the good row is stored and the bad ones reported
     partial = client.post(

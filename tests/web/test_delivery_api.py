@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
+from tests.conftest import reference_file
 
 from algoreg.register.roles import Role
-from tests.conftest import reference_file
 
 Headers = dict[str, str]
 BASE = "/aanleverapi/v1_0/organizations/gm0001"
@@ -42,7 +42,10 @@ def check(official: dict[str, Any], path: str, method: str, status: str, body: A
 
 def _rebase(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: ("urn:official" + v if k == "$ref" and v.startswith("#") else _rebase(v)) for k, v in node.items()}
+        return {
+            k: ("urn:official" + v if k == "$ref" and v.startswith("#") else _rebase(v))
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_rebase(v) for v in node]
     return node
@@ -88,7 +91,9 @@ def test_the_official_example_record_goes_through_every_endpoint(
     assert one["state"] == "STATE_1"
     assert {k: one[k] for k in record if record[k] != ""} == {k: v for k, v in record.items() if v != ""}
     # update
-    updated = client.put(f"{BASE}/algorithms/{lars}", json={**record, "status": "Buiten gebruik"}, headers=tokens["editor"])
+    updated = client.put(
+        f"{BASE}/algorithms/{lars}", json={**record, "status": "Buiten gebruik"}, headers=tokens["editor"]
+    )
     assert updated.status_code == 200
     check(official, f"{ORG}/algorithms/{{algorithm_id}}", "put", "200", updated.json())
     # preview
@@ -101,7 +106,12 @@ def test_the_official_example_record_goes_through_every_endpoint(
     assert client.put(f"{BASE}/algorithms/{lars}/release", headers=tokens["editor"]).status_code == 409
     # the publisher approves and publishes in Algoreg; the published version is then readable
     for action in ("approve", "publish"):
-        assert client.post(f"/api/v1/algorithms/{lars}/actions/{action}", headers=tokens["publisher"]).status_code == 200
+        assert (
+            client.post(
+                f"/api/v1/algorithms/{lars}/actions/{action}", headers=tokens["publisher"]
+            ).status_code
+            == 200
+        )
     published = client.get(f"{BASE}/published-algorithms/{lars}", headers=tokens["editor"])
     check(official, f"{ORG}/published-algorithms/{{algorithm_id}}", "get", "200", published.json())
     assert published.json()["status"] == "Buiten gebruik" and published.json()["state"] == "PUBLISHED"
@@ -111,17 +121,23 @@ def test_the_official_example_record_goes_through_every_endpoint(
     assert client.get(f"/api/v1/algorithms/{lars}").status_code == 404
     # archive and unarchive
     archived = client.put(
-        f"{BASE}/algorithms/{lars}/archive_version", json={"algorithm_version_id": 2}, headers=tokens["publisher"]
+        f"{BASE}/algorithms/{lars}/archive_version",
+        json={"algorithm_version_id": 2},
+        headers=tokens["publisher"],
     )
     assert archived.status_code == 200, archived.text
     assert client.get(f"{BASE}/algorithms/{lars}", headers=tokens["editor"]).json()["state"] == "ARCHIVED"
     unarchived = client.put(
-        f"{BASE}/algorithms/{lars}/unarchive_version", json={"algorithm_version_id": 2}, headers=tokens["publisher"]
+        f"{BASE}/algorithms/{lars}/unarchive_version",
+        json={"algorithm_version_id": 2},
+        headers=tokens["publisher"],
     )
     assert unarchived.status_code == 200
 
 
-def test_errors_take_the_official_shapes(client: TestClient, tokens: dict[str, Headers], official: dict[str, Any]) -> None:
+def test_errors_take_the_official_shapes(
+    client: TestClient, tokens: dict[str, Headers], official: dict[str, Any]
+) -> None:
     record = example_record(official)
     bad = client.post(f"{BASE}/algorithms", json={**record, "status": "Actief"}, headers=tokens["editor"])
     assert bad.status_code == 422
@@ -136,17 +152,37 @@ def test_errors_take_the_official_shapes(client: TestClient, tokens: dict[str, H
     check(official, f"{ORG}/algorithms", "get", "401", unauthenticated.json())
 
 
-def test_another_organisations_token_sees_nothing(client: TestClient, tokens: dict[str, Headers], official: dict[str, Any]) -> None:
-    lars = client.post(f"{BASE}/algorithms", json=example_record(official), headers=tokens["editor"]).json()["lars_code"]
+def test_another_organisations_token_sees_nothing(
+    client: TestClient, tokens: dict[str, Headers], official: dict[str, Any]
+) -> None:
+    lars = client.post(f"{BASE}/algorithms", json=example_record(official), headers=tokens["editor"]).json()[
+        "lars_code"
+    ]
     assert client.get(f"{BASE}/algorithms", headers=tokens["other"]).status_code == 403
     assert client.get(f"{BASE}/algorithms/{lars}", headers=tokens["other"]).status_code == 404
-    assert client.get(f"/aanleverapi/v1_0/organizations/gm0002/algorithms/{lars}", headers=tokens["other"]).status_code == 404
-    assert client.put(f"{BASE}/algorithms/{lars}", json=example_record(official), headers=tokens["viewer"]).status_code == 403
+    assert (
+        client.get(
+            f"/aanleverapi/v1_0/organizations/gm0002/algorithms/{lars}", headers=tokens["other"]
+        ).status_code
+        == 404
+    )
+    assert (
+        client.put(
+            f"{BASE}/algorithms/{lars}", json=example_record(official), headers=tokens["viewer"]
+        ).status_code
+        == 403
+    )
 
 
-def test_archiving_an_unknown_version_is_refused(client: TestClient, tokens: dict[str, Headers], official: dict[str, Any]) -> None:
-    lars = client.post(f"{BASE}/algorithms", json=example_record(official), headers=tokens["editor"]).json()["lars_code"]
+def test_archiving_an_unknown_version_is_refused(
+    client: TestClient, tokens: dict[str, Headers], official: dict[str, Any]
+) -> None:
+    lars = client.post(f"{BASE}/algorithms", json=example_record(official), headers=tokens["editor"]).json()[
+        "lars_code"
+    ]
     response = client.put(
-        f"{BASE}/algorithms/{lars}/archive_version", json={"algorithm_version_id": 7}, headers=tokens["publisher"]
+        f"{BASE}/algorithms/{lars}/archive_version",
+        json={"algorithm_version_id": 7},
+        headers=tokens["publisher"],
     )
     assert response.status_code == 422 and "versions 1 to 1" in response.json()["detail"][0]["msg"]

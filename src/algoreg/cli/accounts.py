@@ -46,7 +46,8 @@ def create_user(
     display_name: Annotated[str, typer.Option(help="Name shown in the interface.")] = "",
     superuser: Annotated[bool, typer.Option(help="Administrator of the whole instance.")] = False,
     password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 12 characters.")
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 12 characters."),
     ] = "",
 ) -> None:
     """Create a user account (the password is asked for, never shown)."""
@@ -66,7 +67,9 @@ def grant(username: str, organisation: str, role: Role) -> None:
 @token_app.command("issue")
 def issue(
     name: str,
-    organisation: Annotated[str | None, typer.Option(help="Organisation code; omit for an instance admin token.")] = None,
+    organisation: Annotated[
+        str | None, typer.Option(help="Organisation code; omit for an instance admin token.")
+    ] = None,
     role: Annotated[Role, typer.Option()] = Role.EDITOR,
 ) -> None:
     """Issue an API token; the secret is printed once and cannot be shown again."""
@@ -89,5 +92,7 @@ def list_tokens(organisation: str) -> None:
     table = Table("id", "name", "role", "starts with", "revoked")
     with unit_of_work() as session:
         for token in accounts.list_tokens(session, operator(), organisation):
-            table.add_row(str(token.id), token.name, token.role, token.prefix + "…", str(token.revoked_at or ""))
+            table.add_row(
+                str(token.id), token.name, token.role, token.prefix + "…", str(token.revoked_at or "")
+            )
     console.print(table)

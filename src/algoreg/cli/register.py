@@ -16,7 +16,9 @@ def import_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON, JSON lines, CSV or XLSX.")],
     organisation: Annotated[str, typer.Option(help="Code of the organisation the records belong to.")],
     publish: Annotated[bool, typer.Option(help="Publish every imported record.")] = False,
-    partial: Annotated[bool, typer.Option(help="Store the valid rows even when others have problems.")] = False,
+    partial: Annotated[
+        bool, typer.Option(help="Store the valid rows even when others have problems.")
+    ] = False,
 ) -> None:
     """Import records in the standard's field names; all or nothing unless --partial."""
     try:
@@ -39,8 +41,10 @@ def import_command(
 
 
 def export_command(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; stdout when omitted.")] = None,
-    format: Annotated[str, typer.Option(help="json, jsonl, csv or xlsx.")] = "json",  # noqa: A002
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write; stdout when omitted.")
+    ] = None,
+    format: Annotated[str, typer.Option(help="json, jsonl, csv or xlsx.")] = "json",
     organisation: Annotated[str | None, typer.Option(help="Only this organisation's records.")] = None,
 ) -> None:
     """Export all published records in the standard's field names."""

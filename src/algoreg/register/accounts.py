@@ -19,7 +19,7 @@ from algoreg.register.audit import record_event
 from algoreg.register.organisations import get_organisation
 from algoreg.register.roles import Principal, Role
 
-TOKEN_PREFIX = "algoreg_"
+TOKEN_PREFIX = "algoreg_"  # noqa: S105 (a public marker, not a secret)
 MIN_PASSWORD_LENGTH = 12
 
 _hasher = PasswordHasher()
@@ -71,7 +71,9 @@ def find_user(session: Session, username: str) -> User:
     return user
 
 
-def grant_role(session: Session, principal: Principal, username: str, organisation_code: str, role: Role) -> None:
+def grant_role(
+    session: Session, principal: Principal, username: str, organisation_code: str, role: Role
+) -> None:
     """Give a user a role in an organisation (replacing an earlier one); its admins may."""
     organisation = get_organisation(session, organisation_code)
     principal.require(organisation.id, Role.ADMIN, "give people roles in this organisation")
@@ -174,7 +176,11 @@ def revoke_token(session: Session, principal: Principal, token_id: int) -> None:
         principal.require(token.organisation_id, Role.ADMIN, "revoke API tokens of this organisation")
     token.revoked_at = utcnow()
     record_event(
-        session, principal, "token.revoke", organisation_id=token.organisation_id, summary=f"Revoked '{token.name}'"
+        session,
+        principal,
+        "token.revoke",
+        organisation_id=token.organisation_id,
+        summary=f"Revoked '{token.name}'",
     )
 
 

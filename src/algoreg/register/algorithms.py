@@ -343,7 +343,9 @@ def _algorithm_view(session: Session, algorithm: Algorithm) -> AlgorithmView:
     )
 
 
-def list_for_organisation(session: Session, principal: Principal, organisation_code: str) -> list[AlgorithmView]:
+def list_for_organisation(
+    session: Session, principal: Principal, organisation_code: str
+) -> list[AlgorithmView]:
     """Return all algorithms of an organisation, with workflow state, for its own people."""
     organisation = get_organisation(session, organisation_code)
     principal.require(organisation.id, Role.VIEWER, "see this organisation's algorithms")

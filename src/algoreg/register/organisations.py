@@ -110,7 +110,9 @@ def create_organisation(session: Session, principal: Principal, data: Organisati
     return organisation
 
 
-def update_organisation(session: Session, principal: Principal, code: str, data: OrganisationIn) -> Organisation:
+def update_organisation(
+    session: Session, principal: Principal, code: str, data: OrganisationIn
+) -> Organisation:
     """Change an organisation's details; its admins may, and the code itself cannot change."""
     organisation = get_organisation(session, code)
     principal.require(organisation.id, Role.ADMIN, "change the organisation's details")

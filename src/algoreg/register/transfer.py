@@ -45,6 +45,7 @@ class ImportReport:
 def _row_problems(session: Session, organisation_id: int, row_number: int, row: Any) -> list[FieldProblem]:
     """Return every problem of one row, without storing anything."""
     organisation = session.get(Organisation, organisation_id)
+    assert organisation is not None
     try:
         validate_record(row, organisation)
     except InvalidInput as invalid:
@@ -102,7 +103,12 @@ def import_records(
 
 
 def _import_row(
-    session: Session, principal: Principal, organisation_code: str, row: dict[str, Any], publish: bool, report: ImportReport
+    session: Session,
+    principal: Principal,
+    organisation_code: str,
+    row: dict[str, Any],
+    publish: bool,
+    report: ImportReport,
 ) -> None:
     lars = str(row["lars"]) if row.get("lars") else None
     existing = session.scalar(select(Algorithm).where(Algorithm.public_id == lars)) if lars else None
@@ -143,4 +149,3 @@ def published_rows(session: Session, organisation_code: str | None = None) -> li
         offset += page.limit
         if offset >= page.total:
             return rows
-

@@ -73,8 +73,7 @@ def next_state(state: State, action: Action, state_before_archive: State | None 
     if state not in rule.allowed_from:
         allowed = ", ".join(a.value for a in allowed_actions(state)) or "none"
         raise Conflict(
-            f"'{action.value}' is not possible while the algorithm is {state.value}; "
-            f"possible now: {allowed}."
+            f"'{action.value}' is not possible while the algorithm is {state.value}; possible now: {allowed}."
         )
     if rule.to is not None:
         return rule.to

@@ -37,7 +37,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         return {"status": "ok"}
 
     app.add_middleware(
-        RequestLimits,  # type: ignore[arg-type]
+        RequestLimits,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )

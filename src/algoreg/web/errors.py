@@ -50,9 +50,11 @@ def problems_body(problems: list[FieldProblem], summary: str) -> dict[str, Any]:
 
 
 def _field_of(location: tuple[Any, ...]) -> str:
-    parts = [str(part) for part in location[1:]] if location and location[0] == "body" else [
-        str(part) for part in location
-    ]
+    parts = (
+        [str(part) for part in location[1:]]
+        if location and location[0] == "body"
+        else [str(part) for part in location]
+    )
     return ".".join(parts)
 
 
@@ -63,7 +65,11 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidInput):
         if _is_delivery_api(request):
             detail = [
-                {"loc": ["body", *p.field.split(".")] if p.field else ["body"], "msg": p.reason, "type": "value_error"}
+                {
+                    "loc": ["body", *p.field.split(".")] if p.field else ["body"],
+                    "msg": p.reason,
+                    "type": "value_error",
+                }
                 for p in exc.problems
             ]
             return JSONResponse({"detail": detail}, status_code=422)
@@ -76,7 +82,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     errors = list(exc.errors())
     if _is_delivery_api(request):
         detail = [
-            {"loc": list(error["loc"]), "msg": describe_error(error), "type": error["type"]} for error in errors
+            {"loc": list(error["loc"]), "msg": describe_error(error), "type": error["type"]}
+            for error in errors
         ]
         return JSONResponse({"detail": detail}, status_code=422)
     problems = [FieldProblem(_field_of(tuple(error["loc"])), describe_error(error)) for error in errors]

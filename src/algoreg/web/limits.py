@@ -69,7 +69,9 @@ class RequestLimits:
         limit = self.max_upload_bytes if is_upload else self.max_body_bytes
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _send_json(send, 413, f"The request body is {declared} bytes; at most {limit} bytes are accepted.")
+            await _send_json(
+                send, 413, f"The request body is {declared} bytes; at most {limit} bytes are accepted."
+            )
             return
         if scope["method"] in _WRITE_METHODS and path.startswith(self.json_prefixes):
             content_type = headers.get("content-type", "").split(";")[0].strip().lower()

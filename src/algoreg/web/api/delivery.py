@@ -23,7 +23,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from algoreg.config import get_settings
-from algoreg.errors import Conflict, InvalidInput, FieldProblem, NotFound
+from algoreg.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from algoreg.register import algorithms
 from algoreg.register.roles import Principal
 from algoreg.register.workflow import Action, State
@@ -98,7 +98,7 @@ class DeliveredAlgorithm(AlgorithmRecord):
 
     model_config = ConfigDict(extra="forbid", title="v1_0__Algorithm")
 
-    lars: str  # type: ignore[assignment]
+    lars: str
     create_dt: datetime
     language: str = "NLD"
     state: DeliveryState
@@ -172,7 +172,12 @@ def update_one_algorithm(
 
 
 def _archive(
-    organisation_id: str, algorithm_id: str, body: ArchiveVersionRequest, uow: UoW, actor: Actor, action: Action
+    organisation_id: str,
+    algorithm_id: str,
+    body: ArchiveVersionRequest,
+    uow: UoW,
+    actor: Actor,
+    action: Action,
 ) -> AlgorithmActionResponse:
     with uow() as session:
         view = _own(session, actor, organisation_id, algorithm_id)
@@ -181,7 +186,8 @@ def _archive(
                 [
                     FieldProblem(
                         "algorithm_version_id",
-                        f"is {body.algorithm_version_id}; this algorithm has versions 1 to {view.latest.number}",
+                        f"is {body.algorithm_version_id}; "
+                        f"this algorithm has versions 1 to {view.latest.number}",
                     )
                 ]
             )

@@ -74,7 +74,9 @@ class ManagedAlgorithmOut(BaseModel):
     id: str
     organisation: OrganisationRef
     state: State
-    lock_version: int = Field(description="Send it back in If-Match when editing; it changes with every write.")
+    lock_version: int = Field(
+        description="Send it back in If-Match when editing; it changes with every write."
+    )
     is_public: bool
     public_version: int | None
     allowed_actions: list[Action]

@@ -42,13 +42,19 @@ def _lock_from(if_match: str | None, *, required: bool) -> int | None:
     if if_match is None:
         if required:
             raise InvalidInput(
-                [FieldProblem("If-Match", "is missing; send the lock_version (ETag) you last read, such as \"3\"")],
+                [
+                    FieldProblem(
+                        "If-Match", 'is missing; send the lock_version (ETag) you last read, such as "3"'
+                    )
+                ],
                 "Edits need the If-Match header so that no one's changes are overwritten unseen.",
             )
         return None
     value = if_match.strip().removeprefix("W/").strip('"')
     if not value.isdigit():
-        raise InvalidInput([FieldProblem("If-Match", f"is '{if_match}'; it must be a lock_version such as \"3\"")])
+        raise InvalidInput(
+            [FieldProblem("If-Match", f"is '{if_match}'; it must be a lock_version such as \"3\"")]
+        )
     return int(value)
 
 
@@ -159,7 +165,7 @@ def published_diff(
 @router.get("/export", tags=["public"])
 def export_register(
     uow: UoW,
-    format: Annotated[ExportFormat, Query()] = "json",  # noqa: A002
+    format: Annotated[ExportFormat, Query()] = "json",
     organisation: Annotated[str | None, Query()] = None,
 ) -> Response:
     """All published records (of one organisation, if given) as JSON, JSON lines, CSV or XLSX."""
@@ -250,7 +256,9 @@ def audit_log(public_id: str, uow: UoW, actor: Actor) -> list[AuditEventOut]:
             raise NotFound(f"There is no algorithm with id '{public_id}'.")
         events = audit.events_for_algorithm(session, algorithm.id)
         return [
-            AuditEventOut(at=e.at, actor=e.actor, action=e.action, version=e.version_number, summary=e.summary)
+            AuditEventOut(
+                at=e.at, actor=e.actor, action=e.action, version=e.version_number, summary=e.summary
+            )
             for e in events
         ]
 
@@ -271,7 +279,9 @@ async def import_file(
     except TabularError as error:
         return JSONResponse(problems_body([FieldProblem("file", str(error))], str(error)), status_code=422)
     with uow() as session:
-        report = transfer.import_records(session, actor, code, rows, all_or_nothing=all_or_nothing, publish=publish)
+        report = transfer.import_records(
+            session, actor, code, rows, all_or_nothing=all_or_nothing, publish=publish
+        )
     return ImportReportOut(
         created=report.created,
         updated=report.updated,

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Set up Algoreg in .venv and run it: ``python3 run.py demo`` or ``python3 run.py test``.
+
+Needs only Python 3.11 or newer. The first run creates ``.venv/`` and installs the locked
+dependencies from ``requirements.lock``; later runs reinstall only when the lock file changed.
+
+  python3 run.py demo [--port 8000]     start the demo register on http://127.0.0.1:8000
+  python3 run.py test [--postgres URL]  lint, type-check and run the test suite
+  python3 run.py lock                   re-resolve requirements.lock from pyproject.toml
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+LOCK = ROOT / "requirements.lock"
+STAMP = VENV / ".algoreg-installed"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def run(*command: str | Path, env: dict[str, str] | None = None) -> None:
+    """Run a command and stop with its exit code when it fails."""
+    result = subprocess.run([str(part) for part in command], cwd=ROOT, env=env, check=False)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def ensure_environment() -> None:
+    """Create .venv and install the locked dependencies and Algoreg itself, when needed."""
+    if sys.version_info < (3, 11):
+        sys.exit("Algoreg needs Python 3.11 or newer.")
+    if not PYTHON.exists():
+        print("Creating .venv …", flush=True)
+        venv.create(VENV, with_pip=True)
+    wanted = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    print("Installing the locked dependencies …", flush=True)
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", LOCK)
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "-e", ".")
+    STAMP.write_text(wanted)
+
+
+def test(arguments: list[str]) -> None:
+    """Lint, type-check and run the tests; ``--postgres [URL]`` runs them on PostgreSQL."""
+    env = dict(os.environ)
+    pytest_args = []
+    iterator = iter(arguments)
+    for argument in iterator:
+        if argument == "--postgres":
+            env["ALGOREG_TEST_DATABASE_URL"] = next(iterator, DEFAULT_POSTGRES)
+        else:
+            pytest_args.append(argument)
+    run(BIN / "ruff", "check", "src", "tests", "run.py")
+    run(BIN / "ruff", "format", "--check", "src", "tests", "run.py")
+    run(BIN / "mypy")
+    database = env.get("ALGOREG_TEST_DATABASE_URL", "SQLite")
+    print(f"Running the tests on {database.split('@')[-1]} …", flush=True)
+    run(BIN / "pytest", "-n", "2", *pytest_args, env=env)
+
+
+def main() -> None:
+    """Dispatch to the sub-command named on the command line."""
+    command, *arguments = sys.argv[1:] or ["help"]
+    if command == "lock":
+        ensure_environment()
+        run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+        frozen = subprocess.run(
+            [PYTHON, "-m", "pip", "freeze", "--exclude-editable"], capture_output=True, text=True, check=True
+        ).stdout
+        LOCK.write_text("# Locked with `python3 run.py lock`; install with `python3 run.py`.\n" + frozen)
+        return
+    ensure_environment()
+    if command == "demo":
+        os.execv(BIN / "algoreg", [str(BIN / "algoreg"), "demo", *arguments])
+    elif command == "test":
+        test(arguments)
+    else:
+        print(__doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""The ``algoreg`` command line, run as a real process against the test database."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from tests.samples import sample_record
+
+ALGOREG = Path(sys.executable).with_name("algoreg")
+
+
+def algoreg(database_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ALGOREG_DATABASE_URL": database_url}
+    return subprocess.run(
+        [str(ALGOREG), *args], env=env, input=stdin, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_init_org_user_token_import_export(engine: Engine, database_url: str, tmp_path: Path) -> None:
+    # given an initialised database with an organisation, a user with a role and a token
+    assert algoreg(database_url, "init").returncode == 0
+    assert algoreg(database_url, "init").returncode == 0, "init is safe to run again"
+    created = algoreg(database_url, "org", "create", "gm0001", "Gemeente Voorbeeld", "gemeente")
+    assert created.returncode == 0, created.stderr
+    user = algoreg(database_url, "user", "create", "eva", "--password", "een-lang-wachtwoord")
+    assert user.returncode == 0, user.stderr
+    assert algoreg(database_url, "user", "grant", "eva", "gm0001", "editor").returncode == 0
+    token = algoreg(database_url, "token", "issue", "ci", "--organisation", "gm0001", "--role", "editor")
+    assert token.returncode == 0 and "algoreg_" in token.stdout
+    listing = algoreg(database_url, "token", "list", "gm0001")
+    assert "ci" in listing.stdout and token.stdout.split()[-1] not in listing.stdout, (
+        "secrets are never listed"
+    )
+    # when records are imported with publication, and exported again
+    source = tmp_path / "records.json"
+    source.write_text(json.dumps([sample_record(), sample_record(name="Tweede algoritme")]))
+    imported = algoreg(database_url, "import", str(source), "--organisation", "gm0001", "--publish")
+    assert imported.returncode == 0, imported.stderr
+    assert "Created 2" in imported.stdout and "published 2" in imported.stdout
+    exported = algoreg(database_url, "export", "--format", "json")
+    # then the export holds both records with their ids
+    records = json.loads(exported.stdout)
+    assert sorted(r["name"] for r in records) == ["Controle parkeervergunningen", "Tweede algoritme"]
+    assert all(r["lars"] for r in records)
+
+
+def test_a_bad_import_reports_every_row_and_stores_nothing(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    algoreg(database_url, "org", "create", "gm0001", "Gemeente Voorbeeld", "gemeente")
+    source = tmp_path / "records.json"
+    source.write_text(json.dumps([sample_record(), sample_record(status="Actief")]))
+    result = algoreg(database_url, "import", str(source), "--organisation", "gm0001")
+    assert result.returncode == 1
+    assert "record 2, status" in result.stderr and "nothing was imported" in result.stderr
+    assert json.loads(algoreg(database_url, "export").stdout) == []
+
+
+def test_bad_arguments_are_explained(engine: Engine, database_url: str) -> None:
+    result = algoreg(database_url, "org", "create", "gm0001", "Gemeente", "dorp")
+    assert result.returncode == 2 and "gemeente" in result.stderr
+    short = algoreg(database_url, "user", "create", "piet", "--password", "kort")
+    assert short.returncode == 1 and "at least 12 characters" in short.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_answers_over_http(engine: Engine, database_url: str) -> None:
+    # given the server started as a real process
+    port = _free_port()
+    env = {**os.environ, "ALGOREG_DATABASE_URL": database_url}
+    server = subprocess.Popen(
+        [str(ALGOREG), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail(f"server did not start: {server.stderr.read() if server.stderr else ''}")
+                time.sleep(0.2)
+        # then it is healthy and serves the public API
+        assert health.json() == {"status": "ok"}
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/algorithms").json()["total"] == 0
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

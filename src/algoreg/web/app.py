@@ -6,7 +6,7 @@ from sqlalchemy import Engine
 from algoreg import __version__
 from algoreg.config import Settings, get_settings
 from algoreg.db.session import default_engine, session_factory
-from algoreg.web.api import delivery, v1
+from algoreg.web.api import delivery, standard, v1
 from algoreg.web.deps import UnitOfWork
 from algoreg.web.errors import install_error_handlers
 from algoreg.web.limits import RequestLimits
@@ -29,6 +29,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.state.uow = UnitOfWork(session_factory(engine or default_engine()))
     install_error_handlers(app)
     app.include_router(v1.router)
+    app.include_router(standard.router)
     app.include_router(delivery.router)
 
     @app.get("/health", tags=["operations"])

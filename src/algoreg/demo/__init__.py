@@ -1,0 +1,1 @@
+"""The demonstration register: a fictional, realistic sample that ``algoreg demo`` starts with."""

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from algoreg.standard.enums import Category, Lang, PublicationCategory, Status, StandardVersion
+from algoreg.standard.enums import Category, Lang, PublicationCategory, StandardVersion, Status
 from algoreg.standard.richtext import sanitise, text_length
 
 
@@ -199,7 +199,9 @@ class AlgorithmRecord(BaseModel):
     def _empty_strings_are_absent(cls, data: Any) -> Any:
         if isinstance(data, dict):
             return {
-                key: (None if isinstance(value, str) and not value.strip() and not _is_required(key) else value)
+                key: (
+                    None if isinstance(value, str) and not value.strip() and not _is_required(key) else value
+                )
                 for key, value in data.items()
             }
         return data
@@ -256,7 +258,9 @@ class AlgorithmRecord(BaseModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> "AlgorithmRecord":
         if self.begin_date and self.end_date and self.end_date < self.begin_date:
-            raise ValueError("end_date lies before begin_date; the end month must be on or after the begin month")
+            raise ValueError(
+                "end_date lies before begin_date; the end month must be on or after the begin month"
+            )
         return self
 
     def to_json(self) -> dict[str, Any]:

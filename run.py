@@ -13,6 +13,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -39,11 +40,13 @@ def ensure_environment() -> None:
     if not PYTHON.exists():
         print("Creating .venv …", flush=True)
         venv.create(VENV, with_pip=True)
-    wanted = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    lock = LOCK.read_bytes() if LOCK.exists() else b""
+    wanted = hashlib.sha256(lock + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
-    print("Installing the locked dependencies …", flush=True)
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", LOCK)
+    if lock:
+        print("Installing the locked dependencies …", flush=True)
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", LOCK)
     run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "-e", ".")
     STAMP.write_text(wanted)
 
@@ -66,16 +69,31 @@ def test(arguments: list[str]) -> None:
     run(BIN / "pytest", "-n", "2", *pytest_args, env=env)
 
 
+def lock() -> None:
+    """Resolve pyproject.toml's dependencies (with dev tools) in a clean environment and pin them."""
+    with tempfile.TemporaryDirectory() as folder:
+        builder = venv.EnvBuilder(with_pip=True)
+        builder.create(folder)
+        python = Path(folder) / BIN.name / PYTHON.name
+        run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[dev]")
+        frozen = subprocess.run(
+            [python, "-m", "pip", "freeze", "--exclude-editable", "--disable-pip-version-check"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    pins = [line for line in frozen.splitlines() if line and not line.startswith(("pip==", "setuptools=="))]
+    LOCK.write_text(
+        "# Locked with `python3 run.py lock`; installed by `python3 run.py`.\n" + "\n".join(pins) + "\n"
+    )
+    print(f"Pinned {len(pins)} packages in {LOCK.name}.")
+
+
 def main() -> None:
     """Dispatch to the sub-command named on the command line."""
     command, *arguments = sys.argv[1:] or ["help"]
     if command == "lock":
-        ensure_environment()
-        run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
-        frozen = subprocess.run(
-            [PYTHON, "-m", "pip", "freeze", "--exclude-editable"], capture_output=True, text=True, check=True
-        ).stdout
-        LOCK.write_text("# Locked with `python3 run.py lock`; install with `python3 run.py`.\n" + frozen)
+        lock()
         return
     ensure_environment()
     if command == "demo":

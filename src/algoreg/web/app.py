@@ -1,6 +1,7 @@
 """The FastAPI application: JSON API, delivery API, and (later) the pages."""
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
 
 from algoreg import __version__
@@ -31,6 +32,11 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(v1.router)
     app.include_router(standard.router)
     app.include_router(delivery.router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        """Until the public site exists, the front door leads to the API documentation."""
+        return RedirectResponse("/api/v1/docs")
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:

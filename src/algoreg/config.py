@@ -24,6 +24,10 @@ class Settings(BaseSettings):
         default=20 * 1024 * 1024,
         description="Largest import file accepted through the API, in bytes.",
     )
+    secret_key: str | None = Field(
+        default=None,
+        description="Key that signs CSRF tokens; by default a random key kept in the database.",
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Address under which the public site is reachable; used in links such as preview URLs.",

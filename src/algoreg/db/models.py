@@ -192,3 +192,26 @@ class AuditEvent(Base):
     version_number: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
     summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class WebSession(Base):
+    """A signed-in browser session; the cookie holds a secret whose hash is stored here."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class InstanceSetting(Base):
+    """A value this instance generated for itself and shares between its processes (a signing key)."""
+
+    __tablename__ = "instance_setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,16 +1,22 @@
 """The FastAPI application: JSON API, delivery API, and (later) the pages."""
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from algoreg import __version__
 from algoreg.config import Settings, get_settings
 from algoreg.db.session import default_engine, session_factory
+from algoreg.register.sessions import instance_secret
 from algoreg.web.api import delivery, standard, v1
 from algoreg.web.deps import UnitOfWork
 from algoreg.web.errors import install_error_handlers
 from algoreg.web.limits import RequestLimits
+from algoreg.web.pages import auth, manage, public_algorithm, public_search, statistics
+from algoreg.web.security import WebContext
+from algoreg.web.templating import STATIC
+
+PAGE_ROUTERS = (auth, public_search, public_algorithm, statistics, manage)
 
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
@@ -24,25 +30,26 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
             "API token of the organisation with the right role."
         ),
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.uow = UnitOfWork(session_factory(engine or default_engine()))
+    with app.state.uow() as session:
+        app.state.secret = settings.secret_key or instance_secret(session)
     install_error_handlers(app)
     app.include_router(v1.router)
     app.include_router(standard.router)
     app.include_router(delivery.router)
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        """Until the public site exists, the front door leads to the API documentation."""
-        return RedirectResponse("/api/v1/docs")
+    for pages in PAGE_ROUTERS:
+        app.include_router(pages.router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:
         """Tell that the application is up."""
         return {"status": "ok"}
 
+    app.add_middleware(WebContext)
     app.add_middleware(
         RequestLimits,
         max_body_bytes=settings.max_body_bytes,

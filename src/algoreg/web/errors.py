@@ -9,8 +9,10 @@ allowed. Under the delivery API (``/aanleverapi/``) validation errors keep the o
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from algoreg.errors import (
     AlgoregError,
@@ -23,6 +25,8 @@ from algoreg.errors import (
     StaleWrite,
 )
 from algoreg.standard.validation import describe_error
+from algoreg.web import i18n
+from algoreg.web.pages.deps import LoginRequired
 
 _STATUS: dict[type[AlgoregError], int] = {
     NotFound: 404,
@@ -36,6 +40,22 @@ _STATUS: dict[type[AlgoregError], int] = {
 
 def _is_delivery_api(request: Request) -> bool:
     return request.url.path.startswith("/aanleverapi/")
+
+
+def _is_page(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/aanleverapi/"))
+
+
+_PAGE_TITLES = {401: "Log in", 403: "Not allowed", 404: "Page not found"}
+
+
+def _page_error(request: Request, status: int, message: str) -> Response:
+    from algoreg.web.templating import render  # the pages are optional for the JSON API
+
+    title = i18n.gettext(request.state.lang, _PAGE_TITLES.get(status, "Something went wrong"))
+    return render(
+        request, "error.html", {"title": title, "message": i18n.gettext(request.state.lang, message)}, status
+    )
 
 
 def problems_body(problems: list[FieldProblem], summary: str) -> dict[str, Any]:
@@ -58,9 +78,11 @@ def _field_of(location: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AlgoregError)
     status = next((code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
+    if _is_page(request):
+        return _page_error(request, status, exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
     if isinstance(exc, InvalidInput):
         if _is_delivery_api(request):
@@ -92,7 +114,21 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if _is_page(request) and hasattr(request.state, "lang"):
+        return _page_error(request, exc.status_code, str(exc.detail))
+    return await http_exception_handler(request, exc)
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    return RedirectResponse(f"/inloggen?next={exc.next_url}", status_code=303)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn errors into the responses described above."""
     app.add_exception_handler(AlgoregError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(LoginRequired, _login_required)

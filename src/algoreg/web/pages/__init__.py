@@ -1,0 +1,1 @@
+"""Server-rendered pages: the public register site and the management tool."""

@@ -1,0 +1,76 @@
+"""Signing in and out with a local account."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from algoreg.errors import NotAuthenticated
+from algoreg.register.accounts import authenticate_password, find_user
+from algoreg.register.sessions import end_session, start_session
+from algoreg.web.deps import UoW
+from algoreg.web.pages.deps import CSRF
+from algoreg.web.security import SESSION_COOKIE, new_csrf
+from algoreg.web.templating import render
+
+router = APIRouter(dependencies=[CSRF])
+
+
+def safe_next(target: str | None) -> str:
+    """Return ``target`` when it is a path on this site, else the management home (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/beheer"
+
+
+@router.get("/inloggen", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> Response:
+    """The login form."""
+    return render(request, "auth/login.html", {"next": safe_next(next), "username": "", "error": None})
+
+
+@router.post("/inloggen", response_class=HTMLResponse)
+def login(
+    request: Request,
+    uow: UoW,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Check the credentials; on success start a fresh session and rotate the CSRF token."""
+    try:
+        with uow() as session:
+            principal = authenticate_password(session, username, password)
+            user = find_user(session, principal.name)
+            secret = start_session(session, user.id)
+    except NotAuthenticated:
+        context = {
+            "next": safe_next(next),
+            "username": username,
+            "error": "The username or password is not correct.",
+        }
+        return render(request, "auth/login.html", context, status_code=401)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    secure = request.url.scheme == "https"
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=secure)
+    request.state.rotated_csrf = new_csrf(request.app.state.secret)
+    return response
+
+
+@router.post("/uitloggen")
+def logout(request: Request, uow: UoW) -> Response:
+    """End the session and forget its cookie."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        with uow() as session:
+            end_session(session, secret)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    request.state.rotated_csrf = new_csrf(request.app.state.secret)
+    return response
+
+
+@router.get("/api/v1/docs", response_class=HTMLResponse, include_in_schema=False)
+def api_docs(request: Request) -> Response:
+    """Interactive API documentation, served entirely from this site."""
+    return render(request, "api_docs.html")

@@ -12,11 +12,19 @@ from algoreg.web.api import delivery, standard, v1
 from algoreg.web.deps import UnitOfWork
 from algoreg.web.errors import install_error_handlers
 from algoreg.web.limits import RequestLimits
-from algoreg.web.pages import auth, manage, public_algorithm, public_search, statistics
+from algoreg.web.pages import (
+    admin,
+    auth,
+    manage,
+    public_algorithm,
+    public_organisations,
+    public_search,
+    statistics,
+)
 from algoreg.web.security import WebContext
 from algoreg.web.templating import STATIC
 
-PAGE_ROUTERS = (auth, public_search, public_algorithm, statistics, manage)
+PAGE_ROUTERS = (auth, public_search, public_algorithm, public_organisations, statistics, manage, admin)
 
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:

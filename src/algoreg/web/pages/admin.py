@@ -1,0 +1,7 @@
+"""Pages: admin (being built)."""
+
+from fastapi import APIRouter
+
+from algoreg.web.pages.deps import CSRF
+
+router = APIRouter(dependencies=[CSRF])

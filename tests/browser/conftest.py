@@ -1,0 +1,158 @@
+"""Browser tests: the real server as a process, Debian's chromium driven by Playwright, axe-core.
+
+The server runs ``algoreg serve`` on a free loopback port against the test database; tests put
+their data in through the domain services on that same database. Chromium must be installed at
+/usr/bin/chromium (`.ci/run` installs it with apt-get); without it these tests fail, not skip.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from algoreg.db.session import transaction
+from algoreg.register import accounts
+from algoreg.register.roles import SYSTEM, Role
+
+CHROMIUM = os.environ.get("ALGOREG_CHROMIUM", "/usr/bin/chromium")
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+PASSWORD = "een-lang-wachtwoord"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(migrated_engine: Engine, database_url: str) -> Iterator[str]:
+    """Base URL of ``algoreg serve`` running as a real process on the test database."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ALGOREG_DATABASE_URL": database_url,
+        "ALGOREG_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    algoreg = Path(sys.executable).with_name("algoreg")
+    process = subprocess.Popen(
+        [str(algoreg), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{base}/health", timeout=1)
+            break
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"server did not start: {process.stderr.read() if process.stderr else ''}"
+                ) from None
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless, started by Playwright."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"chromium not found at {CHROMIUM}; install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: str, engine: Engine) -> Iterator[Page]:
+    """A fresh browser tab (own cookies) on an emptied database.
+
+    The test fails on any console error (such as a CSP violation) or a failed sub-resource.
+    """
+    context = browser.new_context(base_url=server, locale="nl-NL")
+    # Injected through the browser's debugging protocol, so the site's CSP stays fully in force.
+    context.add_init_script(path=str(AXE))
+    tab = context.new_page()
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        # A page answered with 4xx on purpose is logged as a failed load; broken resources are
+        # caught by the response check below instead.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(message.text)
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            errors.append(f"{response.status} for {response.url}")
+
+    tab.on("console", on_console)
+    tab.on("response", on_response)
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert not errors, f"browser console errors: {errors}"
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Run axe-core on the page for WCAG 2.1 A and AA; return the violations."""
+    result: dict[str, Any] = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    return list(result["violations"])
+
+
+def assert_accessible(page: Page) -> None:
+    """Fail with a readable list when axe-core finds WCAG 2.1 A/AA violations on the page."""
+    violations = axe_violations(page)
+    described = [
+        f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in violations
+    ]
+    assert not violations, f"{page.url}:\n" + "\n".join(described)
+
+
+def make_user(
+    factory: sessionmaker[Session], username: str, roles: dict[str, Role], superuser: bool = False
+) -> str:
+    """Create a user with roles per organisation code; returns the username."""
+    with transaction(factory) as session:
+        accounts.create_user(session, SYSTEM, username, username.title(), PASSWORD, is_superuser=superuser)
+        for code, role in roles.items():
+            accounts.grant_role(session, SYSTEM, username, code, role)
+    return username
+
+
+def log_in(page: Page, username: str) -> None:
+    """Log in through the login form with the keyboard-free path (fill and click)."""
+    page.goto("/inloggen")
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_load_state()

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import Engine
+
 from tests.samples import sample_record
 
 ALGOREG = Path(sys.executable).with_name("algoreg")

@@ -5,7 +5,6 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from tests.samples import sample_record
 
 from algoreg.db.models import AlgorithmVersion, AuditEvent
 from algoreg.db.session import transaction
@@ -13,6 +12,7 @@ from algoreg.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleWri
 from algoreg.register import algorithms, audit
 from algoreg.register.roles import Principal, Role
 from algoreg.register.workflow import Action, State
+from tests.samples import sample_record
 
 Factory = sessionmaker[Session]
 

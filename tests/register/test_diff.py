@@ -1,8 +1,7 @@
 """Differences between versions."""
 
-from tests.samples import sample_record
-
 from algoreg.register.diff import ChangeKind, SegmentKind, diff_records, word_diff
+from tests.samples import sample_record
 
 
 def test_changed_added_and_removed_fields_are_listed_in_the_standards_order() -> None:

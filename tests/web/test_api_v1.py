@@ -4,9 +4,9 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.samples import sample_record
 
 from algoreg.register.roles import Role
+from tests.samples import sample_record
 
 Headers = dict[str, str]
 

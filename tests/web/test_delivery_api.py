@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
-from tests.conftest import reference_file
 
 from algoreg.register.roles import Role
+from tests.conftest import reference_file
 
 Headers = dict[str, str]
 BASE = "/aanleverapi/v1_0/organizations/gm0001"

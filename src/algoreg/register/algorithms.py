@@ -19,7 +19,7 @@ from algoreg.errors import Conflict, FieldProblem, InvalidInput, NotFound, Stale
 from algoreg.register.audit import record_event
 from algoreg.register.organisations import get_organisation
 from algoreg.register.roles import Principal, Role
-from algoreg.register.workflow import Action, State, allowed_actions, next_state
+from algoreg.register.workflow import RULES, Action, State, allowed_actions, next_state
 from algoreg.standard.enums import CURRENT_STANDARD_VERSION
 from algoreg.standard.v1_0 import AlgorithmRecord
 from algoreg.standard.validation import problems_of
@@ -258,10 +258,7 @@ def perform(
     if action is Action.EDIT:
         raise Conflict("Editing stores a new version; use the edit operation instead.")
     algorithm = find_algorithm(session, public_id)
-    rule_role = {
-        Action.SUBMIT: Role.EDITOR,
-    }.get(action, Role.PUBLISHER)
-    principal.require(algorithm.organisation_id, rule_role, f"{action.value} this algorithm")
+    principal.require(algorithm.organisation_id, RULES[action].role, f"{action.value} this algorithm")
     _check_fresh(algorithm, expected_lock_version)
     current = State(algorithm.state)
     before = State(algorithm.state_before_archive) if algorithm.state_before_archive else None

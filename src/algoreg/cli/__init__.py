@@ -2,7 +2,7 @@
 
 import typer
 
-from algoreg.cli import accounts, register, server
+from algoreg.cli import accounts, register, server, upgrade
 from algoreg.cli.standard import app as standard_app
 
 app = typer.Typer(
@@ -10,6 +10,7 @@ app = typer.Typer(
     help="Algoreg: register, assess and test government algorithms, and publish them.",
     no_args_is_help=True,
 )
+standard_app.command("upgrade")(upgrade.upgrade_command)
 app.add_typer(standard_app, name="standard")
 app.add_typer(accounts.org_app, name="org")
 app.add_typer(accounts.user_app, name="user")

@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,35 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="Address under which the public site is reachable; used in links such as preview URLs.",
     )
+
+    oidc_discovery_url: str | None = Field(
+        default=None,
+        description=(
+            "OpenID Connect: address of the provider's discovery document "
+            "(…/.well-known/openid-configuration). Login with an organisation account is offered "
+            "only when this and the client id are set."
+        ),
+    )
+    oidc_client_id: str | None = Field(default=None, description="OpenID Connect: this register's client id.")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None,
+        description="OpenID Connect: the client secret (empty for a public client, which relies on PKCE).",
+    )
+    oidc_username_claim: str = Field(
+        default="preferred_username",
+        description=(
+            "OpenID Connect: the ID token claim holding the local username; when a token lacks it, "
+            "the 'email' claim is used. Only existing, active accounts can log in this way."
+        ),
+    )
+    oidc_scopes: str = Field(
+        default="openid profile email", description="OpenID Connect: the scopes asked for at login."
+    )
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Tell whether login through OpenID Connect is configured."""
+        return bool(self.oidc_discovery_url and self.oidc_client_id)
 
 
 @lru_cache

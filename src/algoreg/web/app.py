@@ -16,6 +16,7 @@ from algoreg.web.pages import (
     admin,
     auth,
     manage,
+    oidc,
     public_algorithm,
     public_organisations,
     public_search,
@@ -24,7 +25,7 @@ from algoreg.web.pages import (
 from algoreg.web.security import WebContext
 from algoreg.web.templating import STATIC
 
-PAGE_ROUTERS = (auth, public_search, public_algorithm, public_organisations, statistics, manage, admin)
+PAGE_ROUTERS = (auth, oidc, public_search, public_algorithm, public_organisations, statistics, manage, admin)
 
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
@@ -41,6 +42,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         docs_url=None,
         redoc_url=None,
     )
+    app.state.settings = settings
     app.state.uow = UnitOfWork(session_factory(engine or default_engine()))
     with app.state.uow() as session:
         app.state.secret = settings.secret_key or instance_secret(session)

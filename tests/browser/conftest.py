@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, sync_playwright
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,34 +90,61 @@ def browser() -> Iterator[Browser]:
         instance.close()
 
 
-@pytest.fixture
-def page(browser: Browser, server: str, engine: Engine) -> Iterator[Page]:
-    """A fresh browser tab (own cookies) on an emptied database.
+class Tabs:
+    """Opens browser tabs, each in its own context (own cookies), and collects their errors.
 
-    The test fails on any console error (such as a CSP violation) or a failed sub-resource.
+    Any console error (such as a CSP violation) or failed sub-resource fails the test.
     """
-    context = browser.new_context(base_url=server, locale="nl-NL")
-    # Injected through the browser's debugging protocol, so the site's CSP stays fully in force.
-    context.add_init_script(path=str(AXE))
-    tab = context.new_page()
-    errors: list[str] = []
 
-    def on_console(message: ConsoleMessage) -> None:
-        # A page answered with 4xx on purpose is logged as a failed load; broken resources are
-        # caught by the response check below instead.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            errors.append(message.text)
+    def __init__(self, browser: Browser, server: str) -> None:
+        self.browser = browser
+        self.server = server
+        self.errors: list[str] = []
+        self.contexts: list[BrowserContext] = []
 
-    def on_response(response: Response) -> None:
-        if response.status >= 400 and response.request.resource_type != "document":
-            errors.append(f"{response.status} for {response.url}")
+    def open(self, lang: str = "nl-NL") -> Page:
+        """Return a new tab with axe-core available and error tracking on."""
+        context = self.browser.new_context(base_url=self.server, locale=lang)
+        # Injected through the browser's debugging protocol, so the site's CSP stays fully in force.
+        context.add_init_script(path=str(AXE))
+        context.set_default_timeout(10_000)
+        self.contexts.append(context)
+        tab = context.new_page()
 
-    tab.on("console", on_console)
-    tab.on("response", on_response)
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
-    assert not errors, f"browser console errors: {errors}"
+        def on_console(message: ConsoleMessage) -> None:
+            # A page answered with 4xx on purpose is logged as a failed load; broken resources
+            # are caught by the response check below instead.
+            if message.type == "error" and not message.text.startswith("Failed to load resource"):
+                self.errors.append(message.text)
+
+        def on_response(response: Response) -> None:
+            if response.status >= 400 and response.request.resource_type != "document":
+                self.errors.append(f"{response.status} for {response.url}")
+
+        tab.on("console", on_console)
+        tab.on("response", on_response)
+        tab.on("pageerror", lambda error: self.errors.append(str(error)))
+        return tab
+
+    def close(self) -> None:
+        """Close every context."""
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def tabs(browser: Browser, server: str, engine: Engine) -> Iterator[Tabs]:
+    """A tab opener on an emptied database; the test fails on any browser error in its tabs."""
+    opener = Tabs(browser, server)
+    yield opener
+    opener.close()
+    assert not opener.errors, f"browser console errors: {opener.errors}"
+
+
+@pytest.fixture
+def page(tabs: Tabs) -> Page:
+    """One fresh browser tab."""
+    return tabs.open()
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:

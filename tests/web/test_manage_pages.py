@@ -109,14 +109,14 @@ def test_an_editor_registers_an_algorithm_through_the_form_and_sees_it_on_the_da
 ) -> None:
     # given an editor on the generated form
     login(client, "editor")
-    form = client.get("/beheer/gm0001/nieuw")
+    form = client.get("/beheer/organisatie/gm0001/nieuw")
     assert form.status_code == 200
     assert 'id="field-name"' in form.text and 'aria-describedby="field-name-help"' in form.text
     assert form.text.count('type="checkbox" id="field-category-') == 16
     assert 'id="field-lawful_basis_grouping-1-link"' in form.text  # two empty rows
     assert "(verplicht)" in form.text and "Rij toevoegen" in form.text
     # when she submits it
-    response = post_form(client, "/beheer/gm0001/nieuw", form_data(), "/beheer/gm0001/nieuw")
+    response = post_form(client, "/beheer/organisatie/gm0001/nieuw", form_data(), "/beheer/organisatie/gm0001/nieuw")
     # then the algorithm is stored as a concept with what she typed
     assert response.status_code == 303
     public_id = response.headers["location"].split("/")[3].split("?")[0]
@@ -147,7 +147,7 @@ def test_invalid_input_comes_back_with_the_typed_values_and_the_problems(
         **{"lawful_basis_grouping.1.title": "Tweede wet", "lawful_basis_grouping.1.link": "geen-link"},
     )
     # when the form is sent
-    response = post_form(client, "/beheer/gm0001/nieuw", data, "/beheer/gm0001/nieuw")
+    response = post_form(client, "/beheer/organisatie/gm0001/nieuw", data, "/beheer/organisatie/gm0001/nieuw")
     # then nothing is stored, and the form comes back with what was typed
     assert response.status_code == 422
     assert count_algorithms(factory) == 0
@@ -172,7 +172,7 @@ def test_add_a_row_shows_one_more_empty_row_without_saving(
     login(client, "editor")
     data = form_data(**{"source_data_grouping.0.title": "BRP", "add_row": "source_data_grouping"})
     # when she presses "add a row"
-    response = post_form(client, "/beheer/gm0001/nieuw", data, "/beheer/gm0001/nieuw")
+    response = post_form(client, "/beheer/organisatie/gm0001/nieuw", data, "/beheer/organisatie/gm0001/nieuw")
     # then the form has one more empty row, keeps what she typed, and nothing is stored
     assert response.status_code == 200
     assert 'id="field-source_data_grouping-3-title"' in response.text
@@ -251,8 +251,8 @@ def test_a_viewer_may_read_but_not_create_edit_or_take_steps(
     assert page.status_code == 200
     assert 'id="edit-link"' not in page.text and 'id="action-submit"' not in page.text
     # when she tries to create, edit or submit, then she is refused
-    assert client.get("/beheer/gm0001/nieuw").status_code == 403
-    assert post_form(client, "/beheer/gm0001/nieuw", form_data()).status_code == 403
+    assert client.get("/beheer/organisatie/gm0001/nieuw").status_code == 403
+    assert post_form(client, "/beheer/organisatie/gm0001/nieuw", form_data()).status_code == 403
     assert client.get(f"/beheer/algoritme/{public_id}/bewerken").status_code == 403
     edit = post_form(client, f"/beheer/algoritme/{public_id}/bewerken", form_data(lock_version="1"))
     assert edit.status_code == 403
@@ -284,7 +284,7 @@ def test_another_organisations_editor_can_neither_see_nor_change_it(
     assert steps.status_code == 404
     # and gm0001 is not on her dashboard, nor may she register there
     assert "Gemeente Een" not in client.get("/beheer").text
-    assert post_form(client, "/beheer/gm0001/nieuw", form_data()).status_code == 403
+    assert post_form(client, "/beheer/organisatie/gm0001/nieuw", form_data()).status_code == 403
     with transaction(factory) as session:
         assert algorithms.view(session, SYSTEM, public_id).lock_version == 1
 
@@ -346,7 +346,7 @@ def test_forms_without_a_csrf_token_are_refused(
     public_id = make_algorithm(factory)
     login(client, "editor")
     # when forms are sent without the token, then they are refused and nothing changes
-    assert client.post("/beheer/gm0001/nieuw", data=form_data()).status_code == 403
+    assert client.post("/beheer/organisatie/gm0001/nieuw", data=form_data()).status_code == 403
     assert client.post(f"/beheer/algoritme/{public_id}/actie", data={"action": "submit"}).status_code == 403
     assert client.post(f"/beheer/algoritme/{public_id}/bewerken", data=form_data()).status_code == 403
     assert count_algorithms(factory) == 1
@@ -375,7 +375,7 @@ def test_the_pages_speak_english_when_asked(
     login(client, "editor")
     # when she opens the dashboard, the form and the algorithm's page
     dashboard = client.get("/beheer?lang=en").text
-    form = client.get("/beheer/gm0001/nieuw").text
+    form = client.get("/beheer/organisatie/gm0001/nieuw").text
     page = client.get(f"/beheer/algoritme/{public_id}").text
     # then labels are English, while the standard's values stay as the standard spells them
     assert "Manage algorithms" in dashboard and "New algorithm" in dashboard
@@ -393,10 +393,10 @@ def test_the_import_reports_row_problems_and_stores_nothing(
     login(client, "editor")
     rows = [sample_record(organization="Gemeente Een"), sample_record(organization="Gemeente Een", name="")]
     content = "\n".join(json.dumps(row) for row in rows).encode()
-    token = csrf_of(client.get("/beheer/gm0001/import").text)
+    token = csrf_of(client.get("/beheer/organisatie/gm0001/import").text)
     # when she imports it all-or-nothing
     response = client.post(
-        "/beheer/gm0001/import",
+        "/beheer/organisatie/gm0001/import",
         data={"csrf_token": token, "mode": "all-or-nothing"},
         files={"file": ("algoritmes.jsonl", content, "application/x-ndjson")},
     )
@@ -409,7 +409,7 @@ def test_the_import_reports_row_problems_and_stores_nothing(
     # when she imports only the valid rows, then the first row is stored
     token = csrf_of(response.text)
     partial = client.post(
-        "/beheer/gm0001/import",
+        "/beheer/organisatie/gm0001/import",
         data={"csrf_token": token, "mode": "valid-rows"},
         files={"file": ("algoritmes.jsonl", content, "application/x-ndjson")},
     )
@@ -423,10 +423,10 @@ def test_an_unreadable_file_gets_a_clear_message(
 ) -> None:
     # given an editor with a file that is not JSON
     login(client, "editor")
-    token = csrf_of(client.get("/beheer/gm0001/import").text)
+    token = csrf_of(client.get("/beheer/organisatie/gm0001/import").text)
     # when she imports it
     response = client.post(
-        "/beheer/gm0001/import",
+        "/beheer/organisatie/gm0001/import",
         data={"csrf_token": token},
         files={"file": ("kapot.json", b"{niet: json", "application/json")},
     )
@@ -441,7 +441,7 @@ def test_a_viewer_cannot_import(client: TestClient, people: None) -> None:
     # given a viewer
     login(client, "viewer")
     # when she opens the import page, then she is refused
-    assert client.get("/beheer/gm0001/import").status_code == 403
+    assert client.get("/beheer/organisatie/gm0001/import").status_code == 403
 
 
 def test_retract_is_offered_only_while_something_is_public(

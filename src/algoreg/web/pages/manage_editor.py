@@ -117,7 +117,7 @@ def _editor(
     for problem in shown:
         errors.setdefault(problem.slot, []).append(problem)
     action = (
-        f"/beheer/{organisation_code}/nieuw"
+        f"/beheer/organisatie/{organisation_code}/nieuw"
         if mode == "create"
         else f"/beheer/algoritme/{public_id}/bewerken"
     )
@@ -146,7 +146,7 @@ def _add_row_target(form: FormData) -> str | None:
     return value if isinstance(value, str) and value in GROUPING_SUB_FIELDS else None
 
 
-@router.get("/beheer/{organisation_code}/nieuw", response_class=HTMLResponse)
+@router.get("/beheer/organisatie/{organisation_code}/nieuw", response_class=HTMLResponse)
 def new_algorithm_form(request: Request, organisation_code: str, user: User, uow: UoW) -> HTMLResponse:
     """Show an empty form to register an algorithm in the organisation (editors and up)."""
     with uow() as session:
@@ -162,7 +162,7 @@ def new_algorithm_form(request: Request, organisation_code: str, user: User, uow
     )
 
 
-@router.post("/beheer/{organisation_code}/nieuw", response_class=HTMLResponse)
+@router.post("/beheer/organisatie/{organisation_code}/nieuw", response_class=HTMLResponse)
 async def create_algorithm(request: Request, organisation_code: str, user: User, uow: UoW) -> Response:
     """Register the algorithm described in the form, or show the form again with its problems."""
     form = await request.form()

@@ -73,14 +73,14 @@ def _organisation(uow: UoW, user: User, organisation_code: str) -> tuple[str, st
         return organisation.code, organisation.name
 
 
-@router.get("/beheer/{organisation_code}/import", response_class=HTMLResponse)
+@router.get("/beheer/organisatie/{organisation_code}/import", response_class=HTMLResponse)
 def import_form(request: Request, organisation_code: str, user: User, uow: UoW) -> HTMLResponse:
     """Show the upload form (editors and up)."""
     code, name = _organisation(uow, user, organisation_code)
     return _page(request, code, name)
 
 
-@router.post("/beheer/{organisation_code}/import", response_class=HTMLResponse)
+@router.post("/beheer/organisatie/{organisation_code}/import", response_class=HTMLResponse)
 async def import_file(request: Request, organisation_code: str, user: User, uow: UoW) -> HTMLResponse:
     """Import the uploaded file and report what was stored, or every problem and that nothing was."""
     code, name = _organisation(uow, user, organisation_code)

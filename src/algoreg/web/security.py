@@ -32,10 +32,6 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-# Swagger UI sets style attributes from script; only its page allows those, never inline scripts.
-API_DOCS_POLICY = CONTENT_SECURITY_POLICY.replace(
-    "style-src 'self'", "style-src 'self'; style-src-attr 'unsafe-inline'"
-)
 
 
 def sign_csrf(secret: str, nonce: str) -> str:
@@ -78,7 +74,6 @@ class WebContext:
         token_is_new = not csrf_is_valid(secret, cookie_token)
         request.state.csrf_token = new_csrf(secret) if token_is_new else cookie_token
         secure = request.url.scheme == "https"
-        is_docs = request.url.path == "/api/v1/docs"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -93,7 +88,7 @@ class WebContext:
                     headers.append(
                         "set-cookie", _cookie(CSRF_COOKIE, rotated or request.state.csrf_token, secure)
                     )
-                for name, value in _security_headers(is_docs, secure).items():
+                for name, value in _security_headers(secure).items():
                     headers.setdefault(name, value)
             await send(message)
 
@@ -122,9 +117,9 @@ def _cookie(
     return "; ".join(parts)
 
 
-def _security_headers(is_docs: bool, secure: bool) -> dict[str, str]:
+def _security_headers(secure: bool) -> dict[str, str]:
     headers = {
-        "Content-Security-Policy": API_DOCS_POLICY if is_docs else CONTENT_SECURITY_POLICY,
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "same-origin",

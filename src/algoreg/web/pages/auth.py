@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from algoreg.errors import NotAuthenticated
 from algoreg.register.accounts import authenticate_password, find_user
 from algoreg.register.sessions import end_session, start_session
+from algoreg.web.api_reference import schemas, sections
 from algoreg.web.deps import UoW
 from algoreg.web.pages.deps import CSRF
 from algoreg.web.security import SESSION_COOKIE, new_csrf
@@ -72,5 +73,6 @@ def logout(request: Request, uow: UoW) -> Response:
 
 @router.get("/api/v1/docs", response_class=HTMLResponse, include_in_schema=False)
 def api_docs(request: Request) -> Response:
-    """Interactive API documentation, served entirely from this site."""
-    return render(request, "api_docs.html")
+    """The API reference, rendered from the OpenAPI document on this site."""
+    openapi = request.app.openapi()
+    return render(request, "api_docs.html", {"sections": sections(openapi), "schemas": schemas(openapi)})

@@ -1,0 +1,129 @@
+"""axe-core on every page template, public and management, in Dutch and in English.
+
+Each page is opened in a real browser (Debian's chromium) from the real server and checked
+against WCAG 2.1 A and AA; the test fails on any violation, and on any CSP violation or console
+error on the way.
+"""
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page
+from sqlalchemy.orm import Session, sessionmaker
+
+from algoreg.db.session import transaction
+from algoreg.register import algorithms
+from algoreg.register.roles import SYSTEM, Role
+from algoreg.register.workflow import Action
+from tests.browser.conftest import Tabs, assert_accessible, log_in, make_user
+from tests.samples import sample_record
+
+PUBLISH = (Action.SUBMIT, Action.APPROVE, Action.PUBLISH)
+
+
+@pytest.fixture
+def register(factory: sessionmaker[Session], make_organisation: Callable[..., str]) -> str:
+    """An organisation with a published algorithm in two versions, a concept, and an admin."""
+    make_organisation("gm0001", "Gemeente Voorbeeld")
+    rich = sample_record(
+        lawful_basis_grouping=[{"title": "Gemeentewet", "link": "https://wetten.overheid.nl/BWBR0005416"}],
+        impacttoetsen_grouping=[{"title": "Impact Assessment Mensenrechten en Algoritmes (IAMA)"}],
+        risks="<ul><li>Onterecht afwijzen</li><li>Verouderde gegevens</li></ul>",
+    )
+    with transaction(factory) as session:
+        public_id = algorithms.create_algorithm(session, SYSTEM, "gm0001", rich).public_id
+        for action in PUBLISH:
+            algorithms.perform(session, SYSTEM, public_id, action)
+        changed = {**rich, "status": "Buiten gebruik", "end_date": "2026-06"}
+        algorithms.update_algorithm(session, SYSTEM, public_id, changed, None)
+        for action in PUBLISH:
+            algorithms.perform(session, SYSTEM, public_id, action)
+        algorithms.create_algorithm(session, SYSTEM, "gm0001", sample_record(name="Nog een concept"))
+    make_user(factory, "beheerder", {"gm0001": Role.ADMIN}, superuser=True)
+    return public_id
+
+
+def public_pages(public_id: str) -> list[str]:
+    return [
+        "/",
+        "/?q=parkeervergunning&status=In+gebruik",
+        "/?q=woordbestaatniet",
+        f"/algoritme/{public_id}",
+        f"/algoritme/{public_id}/versie/1",
+        f"/algoritme/{public_id}/verschil?van=1&naar=2",
+        f"/algoritme/{public_id}/verschil?van=1&naar=9",
+        "/organisaties",
+        "/organisaties/gm0001",
+        "/statistieken",
+        "/inloggen",
+        "/api/v1/docs",
+        "/bestaat-niet",
+    ]
+
+
+def management_pages(public_id: str) -> list[str]:
+    return [
+        "/beheer",
+        "/beheer/organisatie/gm0001/nieuw",
+        f"/beheer/algoritme/{public_id}",
+        f"/beheer/algoritme/{public_id}/bewerken",
+        f"/beheer/algoritme/{public_id}/voorbeeld",
+        f"/beheer/algoritme/{public_id}/geschiedenis",
+        f"/beheer/algoritme/{public_id}/audit",
+        "/beheer/organisatie/gm0001/import",
+        "/beheer/gebruikers",
+        "/beheer/gebruikers/beheerder",
+        "/beheer/account",
+        "/beheer/tokens",
+    ]
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_every_public_page_is_accessible(tabs: Tabs, register: str, lang: str) -> None:
+    page = tabs.open()
+    for url in public_pages(register):
+        page.goto(url + ("&" if "?" in url else "?") + f"lang={lang}")
+        assert page.locator("html").get_attribute("lang") == lang
+        assert_accessible(page)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_every_management_page_is_accessible(tabs: Tabs, register: str, lang: str) -> None:
+    page = tabs.open()
+    log_in(page, "beheerder")
+    for url in management_pages(register):
+        page.goto(url + ("&" if "?" in url else "?") + f"lang={lang}")
+        assert page.locator("html").get_attribute("lang") == lang
+        assert_accessible(page)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_forms_with_errors_are_accessible(page: Page, register: str, lang: str) -> None:
+    # a new-algorithm form sent with a bad e-mail address and a bad month
+    log_in(page, "beheerder")
+    page.goto(f"/beheer/organisatie/gm0001/nieuw?lang={lang}")
+    page.locator("#field-name").fill("Met fouten")
+    page.locator("#field-description_short").fill("Korte omschrijving.")
+    page.locator("#field-contact_email").fill("geen-adres")
+    page.locator("#field-begin_date").fill("2024-13")
+    page.locator("input[name=status][value='In gebruik']").check()
+    page.locator("input[name=publication_category][value='Overige algoritmes']").check()
+    page.locator("#field-contact_email").evaluate("element => element.type = 'text'")
+    page.locator("#save").click()
+    assert page.locator("#field-contact_email").get_attribute("aria-invalid") == "true"
+    assert_accessible(page)
+    # and an import with problems
+    page.goto(f"/beheer/organisatie/gm0001/import?lang={lang}")
+    page.set_input_files(
+        "input[type=file]",
+        files=[
+            {
+                "name": "fout.json",
+                "mimeType": "application/json",
+                "buffer": b'[{"name": "x", "status": "Actief"}]',
+            }
+        ],
+    )
+    page.locator("#import-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert_accessible(page)

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from algoreg.register.presentation import change_rows, format_day, record_sections
 from algoreg.web import i18n
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -71,6 +72,9 @@ def environment() -> Environment:
         static_url=static_url,
         url_with=_url_with,
         languages=i18n.LANGUAGES,
+        record_sections=record_sections,
+        change_rows=change_rows,
+        format_day=format_day,
     )
     env.filters["richtext"] = _safe_html
     return env

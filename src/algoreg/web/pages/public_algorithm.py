@@ -13,18 +13,17 @@ from algoreg.errors import NotFound
 from algoreg.register import algorithms
 from algoreg.register.algorithms import PublicAlgorithm
 from algoreg.register.diff import diff_records
-from algoreg.register.presentation import change_rows, format_day, record_sections
+from algoreg.register.presentation import change_rows, record_sections
 from algoreg.register.version_choice import VersionChoice, choose_versions
 from algoreg.web import i18n
 from algoreg.web.deps import UoW
 from algoreg.web.pages.deps import CSRF
-from algoreg.web.templating import environment, render
+from algoreg.web.templating import render
 
 router = APIRouter(dependencies=[CSRF])
 
 # The shared partials public/_record.html and public/_diff.html compute their rows with these, so
 # that any page may include them with just a record or a list of changes.
-environment().globals.update(record_sections=record_sections, change_rows=change_rows, format_day=format_day)
 
 _NOT_FOUND = "There is no published algorithm with this id in the register."
 

@@ -61,8 +61,8 @@ def test(arguments: list[str]) -> None:
             env["ALGOREG_TEST_DATABASE_URL"] = next(iterator, DEFAULT_POSTGRES)
         else:
             pytest_args.append(argument)
-    run(BIN / "ruff", "check", "src", "tests", "run.py")
-    run(BIN / "ruff", "format", "--check", "src", "tests", "run.py")
+    run(BIN / "ruff", "check", "src", "tests", "benchmarks", "scripts", "run.py")
+    run(BIN / "ruff", "format", "--check", "src", "tests", "benchmarks", "scripts", "run.py")
     run(BIN / "mypy")
     database = env.get("ALGOREG_TEST_DATABASE_URL", "SQLite")
     print(f"Running the tests on {database.split('@')[-1]} …", flush=True)

@@ -116,7 +116,9 @@ def test_an_editor_registers_an_algorithm_through_the_form_and_sees_it_on_the_da
     assert 'id="field-lawful_basis_grouping-1-link"' in form.text  # two empty rows
     assert "(verplicht)" in form.text and "Rij toevoegen" in form.text
     # when she submits it
-    response = post_form(client, "/beheer/organisatie/gm0001/nieuw", form_data(), "/beheer/organisatie/gm0001/nieuw")
+    response = post_form(
+        client, "/beheer/organisatie/gm0001/nieuw", form_data(), "/beheer/organisatie/gm0001/nieuw"
+    )
     # then the algorithm is stored as a concept with what she typed
     assert response.status_code == 303
     public_id = response.headers["location"].split("/")[3].split("?")[0]

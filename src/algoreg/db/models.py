@@ -215,3 +215,70 @@ class InstanceSetting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SearchEntry(Base):
+    """A published, visible algorithm as public search sees it: one narrow row per public algorithm.
+
+    A denormalised copy of the public version, kept up to date by the register's workflow
+    (``algoreg.register.search_index``); narrow so that counting facets over many rows stays fast.
+    Its text lives in :class:`SearchDocument` (and, on SQLite, in the FTS5 table ``search_fts``).
+    """
+
+    __tablename__ = "search_entry"
+
+    algorithm_id: Mapped[int] = mapped_column(
+        ForeignKey("algorithm.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    public_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    sort_name: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    publication_category: Mapped[str] = mapped_column(String(64), index=True)
+    has_impact_assessment: Mapped[bool] = mapped_column(Boolean, index=True)
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class SearchDocument(Base):
+    """The text of a searchable algorithm: its short description and the rest of its text.
+
+    On PostgreSQL the table also has a generated ``tsvector`` column ``search_vector`` (Dutch
+    configuration, GIN index) built from the name, ``summary_text`` and ``body_text``; on SQLite
+    the stemmed text goes into the FTS5 table ``search_fts`` instead and these two stay empty.
+    Both are created by migration 0003 and not mapped, so the model is the same on both engines.
+    """
+
+    __tablename__ = "search_document"
+
+    algorithm_id: Mapped[int] = mapped_column(
+        ForeignKey("search_entry.algorithm_id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    description_short: Mapped[str] = mapped_column(Text)
+    summary_text: Mapped[str | None] = mapped_column(Text)
+    body_text: Mapped[str | None] = mapped_column(Text)
+
+
+class SearchTheme(Base):
+    """A theme (category of the standard) of a searchable algorithm; an algorithm may have several."""
+
+    __tablename__ = "search_theme"
+
+    algorithm_id: Mapped[int] = mapped_column(
+        ForeignKey("search_entry.algorithm_id", ondelete="CASCADE"), primary_key=True
+    )
+    theme: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class SearchAssessment(Base):
+    """The title of an impact assessment done for a searchable algorithm."""
+
+    __tablename__ = "search_assessment"
+
+    algorithm_id: Mapped[int] = mapped_column(
+        ForeignKey("search_entry.algorithm_id", ondelete="CASCADE"), primary_key=True
+    )
+    title: Mapped[str] = mapped_column(String(500), primary_key=True, index=True)

@@ -19,6 +19,7 @@ from algoreg.errors import Conflict, FieldProblem, InvalidInput, NotFound, Stale
 from algoreg.register.audit import record_event
 from algoreg.register.organisations import get_organisation
 from algoreg.register.roles import Principal, Role
+from algoreg.register.search_index import refresh_search_entry
 from algoreg.register.workflow import RULES, Action, State, allowed_actions, next_state
 from algoreg.standard.enums import CURRENT_STANDARD_VERSION
 from algoreg.standard.v1_0 import AlgorithmRecord
@@ -294,6 +295,7 @@ def perform(
         detail={"note": note} if note else None,
     )
     _flush(session)
+    refresh_search_entry(session, algorithm.id)
     return algorithm
 
 

@@ -1,5 +1,7 @@
 """Alembic environment: runs migrations on the connection or URL handed over by ``algoreg.db.migrate``."""
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection
 
@@ -10,10 +12,22 @@ config = context.config
 target_metadata = Base.metadata
 
 
+# Full-text structures made by hand in migrations (FTS5 tables, the tsvector column) are not in
+# the models; autogenerate must not propose to drop them.
+_HAND_MADE = ("search_fts",)
+
+
+def _include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    if type_ == "table" and name and name.startswith(_HAND_MADE):
+        return False
+    return not (type_ == "column" and name == "search_vector")
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -103,3 +103,31 @@ def test_serve_answers_over_http(engine: Engine, database_url: str) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_verify_detects_a_published_version_edited_in_the_database(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    # given a published record
+    algoreg(database_url, "org", "create", "gm0001", "Gemeente Voorbeeld", "gemeente")
+    source = tmp_path / "records.json"
+    source.write_text(json.dumps([sample_record()]))
+    assert (
+        algoreg(database_url, "import", str(source), "--organisation", "gm0001", "--publish").returncode == 0
+    )
+    intact = algoreg(database_url, "verify")
+    assert intact.returncode == 0 and "intact" in intact.stdout
+    # when someone changes the published text directly in the database
+    with engine.begin() as connection:
+        from sqlalchemy import text
+
+        row = connection.execute(text("SELECT id, record FROM algorithm_version")).one()
+        record = row.record if isinstance(row.record, dict) else json.loads(row.record)
+        record["goal"] = "<p>Stilletjes herschreven.</p>"
+        connection.execute(
+            text("UPDATE algorithm_version SET record = :record WHERE id = :id"),
+            {"record": json.dumps(record), "id": row.id},
+        )
+    # then verify reports it and fails
+    tampered = algoreg(database_url, "verify")
+    assert tampered.returncode == 1 and "changed after publication" in tampered.stderr

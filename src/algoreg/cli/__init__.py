@@ -2,7 +2,7 @@
 
 import typer
 
-from algoreg.cli import accounts, register, server, upgrade
+from algoreg.cli import accounts, register, server, upgrade, verify
 from algoreg.cli.standard import app as standard_app
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app.command("serve")(server.serve)
 app.command("demo")(server.demo)
 app.command("import")(register.import_command)
 app.command("export")(register.export_command)
+app.command("verify")(verify.verify_command)
 
 
 def main() -> None:

@@ -282,3 +282,26 @@ class SearchAssessment(Base):
         ForeignKey("search_entry.algorithm_id", ondelete="CASCADE"), primary_key=True
     )
     title: Mapped[str] = mapped_column(String(500), primary_key=True, index=True)
+
+
+class PublicationEntry(Base):
+    """One step in what the public can see: a version published, or an algorithm withdrawn.
+
+    Entries are appended in commit order with a gapless, increasing ``seq`` (the change feed's
+    cursor) and are hash-chained: each ``entry_hash`` covers the entry and the previous hash, so
+    rewriting history is detectable. Never updated or deleted.
+    """
+
+    __tablename__ = "publication_entry"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(16))
+    algorithm_id: Mapped[int] = mapped_column(ForeignKey("algorithm.id"), index=True)
+    public_id: Mapped[str] = mapped_column(String(32), index=True)
+    organisation_code: Mapped[str] = mapped_column(String(64))
+    version_number: Mapped[int | None] = mapped_column(Integer)
+    record_hash: Mapped[str | None] = mapped_column(String(64))
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)

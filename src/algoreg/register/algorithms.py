@@ -16,8 +16,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from algoreg.db.models import Algorithm, AlgorithmVersion, Organisation, utcnow
 from algoreg.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
+from algoreg.register import publication_log
 from algoreg.register.audit import record_event
 from algoreg.register.organisations import get_organisation
+from algoreg.register.publication_log import EntryKind
 from algoreg.register.roles import Principal, Role
 from algoreg.register.search_index import refresh_search_entry
 from algoreg.register.workflow import RULES, Action, State, allowed_actions, next_state
@@ -261,6 +263,7 @@ def perform(
     algorithm = find_algorithm(session, public_id)
     principal.require(algorithm.organisation_id, RULES[action].role, f"{action.value} this algorithm")
     _check_fresh(algorithm, expected_lock_version)
+    was_public = is_public(algorithm)
     current = State(algorithm.state)
     before = State(algorithm.state_before_archive) if algorithm.state_before_archive else None
     new_state = next_state(current, action, before)
@@ -268,8 +271,9 @@ def perform(
     latest_number = algorithm.latest_version_number
     if action is Action.PUBLISH:
         latest = _latest(session, algorithm)
-        latest.published_at = now
-        latest.published_by = principal.name
+        if latest.published_at is None:  # a version keeps the date it was first published
+            latest.published_at = now
+            latest.published_by = principal.name
         algorithm.public_version_number = latest.number
         algorithm.retracted_at = None
     elif action is Action.RETRACT:
@@ -296,7 +300,23 @@ def perform(
     )
     _flush(session)
     refresh_search_entry(session, algorithm.id)
+    _log_publication(session, algorithm, action, was_public)
     return algorithm
+
+
+def _log_publication(session: Session, algorithm: Algorithm, action: Action, was_public: bool) -> None:
+    """Append to the publication log when what the public sees changed."""
+    now_public = is_public(algorithm)
+    if now_public and (action is Action.PUBLISH or not was_public):
+        public = get_published(session, algorithm.public_id)
+        publication_log.append(session, algorithm, EntryKind.PUBLISHED, action.value, public.record)
+    elif was_public and not now_public:
+        publication_log.append(session, algorithm, EntryKind.WITHDRAWN, action.value, None)
+
+
+def public_record_of(version: AlgorithmVersion) -> dict[str, Any]:
+    """Return a stored version's record exactly as the public is served it."""
+    return _public_record(version, version.algorithm.public_id)
 
 
 def is_public(algorithm: Algorithm) -> bool:

@@ -51,7 +51,8 @@ _EDITABLE = frozenset({State.CONCEPT, State.IN_REVIEW, State.APPROVED, State.PUB
 
 RULES: dict[Action, Rule] = {
     Action.EDIT: Rule(_EDITABLE, Role.EDITOR, State.CONCEPT),
-    Action.SUBMIT: Rule(frozenset({State.CONCEPT}), Role.EDITOR, State.IN_REVIEW),
+    # A retracted algorithm can go back through review as it is, without a new version.
+    Action.SUBMIT: Rule(frozenset({State.CONCEPT, State.RETRACTED}), Role.EDITOR, State.IN_REVIEW),
     Action.REJECT: Rule(frozenset({State.IN_REVIEW, State.APPROVED}), Role.PUBLISHER, State.CONCEPT),
     Action.APPROVE: Rule(frozenset({State.IN_REVIEW}), Role.PUBLISHER, State.APPROVED),
     Action.PUBLISH: Rule(frozenset({State.APPROVED}), Role.PUBLISHER, State.PUBLISHED),

@@ -2,7 +2,7 @@
 
 import typer
 
-from algoreg.cli import accounts, register, server, upgrade, verify
+from algoreg.cli import accounts, check, register, server, upgrade, verify
 from algoreg.cli.standard import app as standard_app
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.command("demo")(server.demo)
 app.command("import")(register.import_command)
 app.command("export")(register.export_command)
 app.command("verify")(verify.verify_command)
+app.command("check-register")(check.check_register_command)
 
 
 def main() -> None:

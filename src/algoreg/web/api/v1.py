@@ -1,12 +1,15 @@
 """The versioned JSON API, ``/api/v1``: public reads without login, writes with an API token."""
 
+import hashlib
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Header, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from algoreg.errors import FieldProblem, InvalidInput, NotFound
-from algoreg.register import algorithms, audit, organisations, transfer
+from algoreg.register import algorithms, audit, organisations, publication_log, transfer
 from algoreg.register.diff import diff_records
 from algoreg.register.organisations import OrganisationIn, OrganisationOut
 from algoreg.register.roles import Role
@@ -58,6 +61,32 @@ def _lock_from(if_match: str | None, *, required: bool) -> int | None:
     return int(value)
 
 
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """Tell whether ``If-None-Match`` names ``etag`` (weak comparison, lists and ``*`` allowed)."""
+    if if_none_match is None:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def _not_modified_since(if_modified_since: str | None, modified: datetime) -> bool:
+    """Tell whether ``modified`` is no later than ``If-Modified-Since`` (ignored when unreadable)."""
+    try:
+        since = parsedate_to_datetime(if_modified_since) if if_modified_since else None
+    except (TypeError, ValueError):
+        return False
+    return since is not None and since.tzinfo is not None and modified.replace(microsecond=0) <= since
+
+
+def _snapshot_etag(uow: UoW, *query: object) -> str:
+    """An ETag for what the public sees: changes with every feed entry, organisation change or query."""
+    with uow() as session:
+        head = publication_log.last_seq(session)
+        renamed = max((o.updated_at for o in organisations.list_organisations(session)), default=None)
+    digest = hashlib.sha256(repr((renamed, *query)).encode()).hexdigest()[:16]
+    return f'W/"snapshot-{head}-{digest}"'
+
+
 def _managed(uow: UoW, actor: Actor, public_id: str, response: Response | None = None) -> ManagedAlgorithmOut:
     with uow() as session:
         body = ManagedAlgorithmOut.of(algorithms.view(session, actor, public_id))
@@ -100,16 +129,22 @@ def update_organisation(code: str, data: OrganisationIn, uow: UoW, actor: Actor)
 # --- public algorithms ---------------------------------------------------------------------------
 
 
-@router.get("/algorithms", tags=["public"])
+@router.get("/algorithms", tags=["public"], response_model=PublicPageOut)
 def list_published(
     uow: UoW,
+    response: Response,
     organisation: Annotated[str | None, Query(description="Organisation code.")] = None,
     publication_category: Annotated[str | None, Query()] = None,
     status: Annotated[str | None, Query()] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> PublicPageOut:
-    """Published algorithms, in their newest published version."""
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Any:
+    """Published algorithms, in their newest published version; ETag and 304 as the feed moves."""
+    etag = _snapshot_etag(uow, "list", organisation, publication_category, status, offset, limit)
+    if _matches(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    response.headers["ETag"] = etag
     with uow() as session:
         page = algorithms.list_published(
             session,
@@ -124,11 +159,30 @@ def list_published(
     )
 
 
-@router.get("/algorithms/{public_id}", tags=["public"])
-def get_published(public_id: str, uow: UoW) -> PublicAlgorithmOut:
-    """The published version of one algorithm."""
+@router.get("/algorithms/{public_id}", tags=["public"], response_model=PublicAlgorithmOut)
+def get_published(
+    public_id: str,
+    uow: UoW,
+    response: Response,
+    if_none_match: Annotated[str | None, Header()] = None,
+    if_modified_since: Annotated[str | None, Header()] = None,
+) -> Any:
+    """The published version of one algorithm; ETag (record hash), Last-Modified and 304."""
     with uow() as session:
-        return PublicAlgorithmOut.of(algorithms.get_published(session, public_id))
+        body = PublicAlgorithmOut.of(algorithms.get_published(session, public_id))
+    headers = {
+        "ETag": f'"{publication_log.record_hash(body.record)}"',
+        "Last-Modified": format_datetime(body.published_at.astimezone(UTC), usegmt=True),
+    }
+    unchanged = (
+        _matches(if_none_match, headers["ETag"])
+        if if_none_match is not None
+        else _not_modified_since(if_modified_since, body.published_at)
+    )
+    if unchanged:
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return body
 
 
 @router.get("/algorithms/{public_id}/versions", tags=["public"])
@@ -167,8 +221,12 @@ def export_register(
     uow: UoW,
     format: Annotated[ExportFormat, Query()] = "json",
     organisation: Annotated[str | None, Query()] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """All published records (of one organisation, if given) as JSON, JSON lines, CSV or XLSX."""
+    etag = _snapshot_etag(uow, "export", format, organisation)
+    if _matches(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
     with uow() as session:
         if organisation:
             organisations.get_organisation(session, organisation)
@@ -177,7 +235,7 @@ def export_register(
     return Response(
         write_rows(rows, format),
         media_type=_MEDIA_TYPES[format],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "ETag": etag},
     )
 
 

@@ -1,0 +1,1 @@
+"""Federation: the harvest protocol every register serves, its principles, and checking a register."""

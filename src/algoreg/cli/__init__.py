@@ -2,7 +2,7 @@
 
 import typer
 
-from algoreg.cli import accounts, check, register, server, upgrade, verify
+from algoreg.cli import accounts, check, harvest, register, server, upgrade, verify
 from algoreg.cli.standard import app as standard_app
 
 app = typer.Typer(
@@ -15,6 +15,7 @@ app.add_typer(standard_app, name="standard")
 app.add_typer(accounts.org_app, name="org")
 app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.token_app, name="token")
+app.add_typer(harvest.app, name="harvest")
 app.command("init")(server.init)
 app.command("serve")(server.serve)
 app.command("demo")(server.demo)

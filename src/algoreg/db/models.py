@@ -305,3 +305,110 @@ class PublicationEntry(Base):
     record_hash: Mapped[str | None] = mapped_column(String(64))
     previous_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# --- federation: the harvester (central side) -------------------------------------------------
+
+
+class HarvestSource(Base):
+    """A register or file this instance harvests, with its progress, health and lease.
+
+    ``cursor`` is the last feed ``seq`` applied (Algoreg sources); ``etag``/``last_modified`` are
+    the validators of the last fetch, sent back as a conditional request. A source that keeps
+    failing is marked ``unhealthy`` and kept. ``lease_owner``/``lease_until`` say which worker
+    harvests it now; an expired lease may be taken over.
+    """
+
+    __tablename__ = "harvest_source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    kind: Mapped[str] = mapped_column(String(16))
+    organisation_code: Mapped[str | None] = mapped_column(String(64))
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    organisation_kind: Mapped[str | None] = mapped_column(String(32))
+    all_categories: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    cursor: Mapped[int] = mapped_column(Integer, default=0)
+    last_entry_hash: Mapped[str | None] = mapped_column(String(64))
+    resync_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    unhealthy: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class HarvestItem(Base):
+    """The identity of one harvested record: (source, remote id) → the local algorithm."""
+
+    __tablename__ = "harvest_item"
+    __table_args__ = (UniqueConstraint("source_id", "remote_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("harvest_source.id", ondelete="CASCADE"))
+    remote_id: Mapped[str] = mapped_column(String(200))
+    algorithm_id: Mapped[int] = mapped_column(ForeignKey("algorithm.id"), unique=True)
+    record_hash: Mapped[str | None] = mapped_column(String(64))
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class HarvestVersion(Base):
+    """Provenance of one harvested version: where and when it was fetched, and its content hash."""
+
+    __tablename__ = "harvest_version"
+    __table_args__ = (UniqueConstraint("algorithm_id", "version_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("harvest_source.id", ondelete="CASCADE"), index=True)
+    remote_id: Mapped[str] = mapped_column(String(200))
+    algorithm_id: Mapped[int] = mapped_column(ForeignKey("algorithm.id"))
+    version_number: Mapped[int] = mapped_column(Integer)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    remote_version: Mapped[int | None] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class HarvestQuarantine(Base):
+    """A harvested record that could not be taken in, with every reason; the newest per record."""
+
+    __tablename__ = "harvest_quarantine"
+    __table_args__ = (UniqueConstraint("source_id", "remote_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("harvest_source.id", ondelete="CASCADE"))
+    remote_id: Mapped[str] = mapped_column(String(200))
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument)
+    record: Mapped[Any] = mapped_column(JsonDocument, nullable=True)
+
+
+class HarvestRun(Base):
+    """The report of one harvest of one source: what changed, what failed, how long it took."""
+
+    __tablename__ = "harvest_run"
+    __table_args__ = (Index("ix_harvest_run_source_started", "source_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("harvest_source.id", ondelete="CASCADE"))
+    worker: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    outcome: Mapped[str] = mapped_column(String(16))
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    invalid: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    cursor_before: Mapped[int | None] = mapped_column(Integer)
+    cursor_after: Mapped[int | None] = mapped_column(Integer)
+    errors: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    notes: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)

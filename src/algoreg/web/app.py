@@ -8,7 +8,7 @@ from algoreg import __version__
 from algoreg.config import Settings, get_settings
 from algoreg.db.session import default_engine, session_factory
 from algoreg.register.sessions import instance_secret
-from algoreg.web.api import delivery, discovery, feed, standard, v1
+from algoreg.web.api import delivery, discovery, feed, harvest, standard, v1
 from algoreg.web.deps import UnitOfWork
 from algoreg.web.errors import install_error_handlers
 from algoreg.web.limits import RequestLimits
@@ -51,6 +51,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(standard.router)
     app.include_router(feed.router)
     app.include_router(discovery.router)
+    app.include_router(harvest.router)
     app.include_router(delivery.router)
     for pages in PAGE_ROUTERS:
         app.include_router(pages.router, include_in_schema=False)

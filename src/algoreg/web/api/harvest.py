@@ -1,0 +1,136 @@
+"""The harvester's JSON API: sources with their health, run reports, and quarantined records.
+
+Reads are public (what a central register harvests, and how well, is public information);
+adding a source needs an API token of an instance administrator.
+"""
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, Field
+
+from algoreg.federation import sources
+from algoreg.federation.sources import QuarantineView, RunView, SourceIn, SourceKind, SourceView
+from algoreg.web.deps import Actor, UoW
+
+router = APIRouter(prefix="/api/v1/harvest", tags=["harvest"])
+
+
+class SourceOut(BaseModel):
+    """A harvest source: what it is, how far the harvest got, and its health."""
+
+    id: int
+    url: str
+    kind: SourceKind
+    organisation_code: str | None = Field(
+        description="For file sources; register sources name it per record."
+    )
+    organisation_name: str | None
+    all_categories: bool = Field(description="False: only high-risk AI systems and impactful algorithms.")
+    enabled: bool
+    cursor: int = Field(description="The last feed seq applied (register sources).")
+    records: int = Field(description="Records harvested from this source (public or withdrawn).")
+    quarantined: int = Field(description="Records held back because they are not valid.")
+    consecutive_failures: int
+    unhealthy: bool = Field(description="True after several failed runs in a row; the source is kept.")
+    last_error: str | None
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    leased_until: datetime | None = Field(description="While a worker is harvesting it.")
+
+    @classmethod
+    def of(cls, view: SourceView) -> "SourceOut":
+        """Build the response body of a source."""
+        data = asdict(view)
+        data.pop("lease_owner")
+        data["leased_until"] = data.pop("lease_until")
+        return cls(**data)
+
+
+class RunOut(BaseModel):
+    """The report of one harvest run of one source."""
+
+    id: int
+    source_id: int
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str = Field(description="running, ok, not_modified (304), failed, stopped or lost_lease.")
+    new: int
+    updated: int
+    withdrawn: int
+    unchanged: int
+    invalid: int = Field(description="Records quarantined in this run.")
+    skipped: int = Field(description="Records outside the source's categories, or superseded in the feed.")
+    pages: int
+    cursor_before: int | None
+    cursor_after: int | None
+    errors: list[str]
+    notes: list[str]
+    duration_ms: int | None
+
+    @classmethod
+    def of(cls, view: RunView) -> "RunOut":
+        """Build the response body of a run report."""
+        data: dict[str, Any] = asdict(view)
+        data.pop("worker")
+        return cls(**data)
+
+
+class QuarantineOut(BaseModel):
+    """A harvested record held back, with every reason."""
+
+    remote_id: str
+    fetched_at: datetime
+    problems: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, view: QuarantineView) -> "QuarantineOut":
+        """Build the response body of a quarantined record."""
+        return cls(remote_id=view.remote_id, fetched_at=view.fetched_at, problems=view.problems)
+
+
+def _source_out(uow: UoW, source_id: int) -> SourceOut:
+    with uow() as session:
+        sources.get_source(session, source_id)
+        return SourceOut.of(next(s for s in sources.list_sources(session) if s.id == source_id))
+
+
+@router.get("/sources")
+def list_sources(uow: UoW) -> list[SourceOut]:
+    """Every source this register harvests, with its progress and health."""
+    with uow() as session:
+        return [SourceOut.of(s) for s in sources.list_sources(session)]
+
+
+@router.post("/sources", status_code=status.HTTP_201_CREATED)
+def add_source(data: SourceIn, uow: UoW, actor: Actor) -> SourceOut:
+    """Add a source to harvest; needs an instance administrator's token."""
+    with uow() as session:
+        source_id = sources.add_source(session, actor, data).id
+    return _source_out(uow, source_id)
+
+
+@router.get("/sources/{source_id}")
+def get_source(source_id: int, uow: UoW) -> SourceOut:
+    """One source, with its progress and health."""
+    return _source_out(uow, source_id)
+
+
+@router.get("/sources/{source_id}/quarantine")
+def quarantine(source_id: int, uow: UoW) -> list[QuarantineOut]:
+    """The records of a source that are held back because they are not valid, with the reasons."""
+    with uow() as session:
+        return [QuarantineOut.of(q) for q in sources.list_quarantine(session, source_id)]
+
+
+@router.get("/runs")
+def list_runs(
+    uow: UoW,
+    source: Annotated[int | None, Query(description="Only the runs of this source.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[RunOut]:
+    """The newest run reports first."""
+    with uow() as session:
+        return [RunOut.of(r) for r in sources.list_runs(session, source, limit)]

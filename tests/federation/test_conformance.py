@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,8 +49,14 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
+def run_check(url: str, limits: Limits) -> ConformanceReport:
+    """Run the checker in its own thread: the browser tests keep an event loop in the main thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, check_register(url, limits)).result()
+
+
 def check(url: str) -> ConformanceReport:
-    return asyncio.run(check_register(url, Limits(timeout=5)))
+    return run_check(url, Limits(timeout=5))
 
 
 def outcomes(report: ConformanceReport) -> dict[str, Outcome]:
@@ -325,7 +332,7 @@ def test_a_broken_register_fails_the_command_with_exit_code_1() -> None:
 
 def test_a_slow_register_fails_availability() -> None:
     with serve_in_thread(other_register("slow-snapshot")) as url:
-        report = asyncio.run(check_register(url, Limits(timeout=0.5)))
+        report = run_check(url, Limits(timeout=0.5))
     assert report.result("availability").outcome is Outcome.FAIL
     assert "no answer within 0.5 s" in " ".join(report.result("availability").evidence)
 

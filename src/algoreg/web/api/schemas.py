@@ -17,6 +17,16 @@ class OrganisationRef(BaseModel):
     name: str
 
 
+class SourceOut(BaseModel):
+    """For a harvested algorithm: the register it came from and how fresh it is."""
+
+    url: str
+    remote_id: str
+    fetched_at: datetime = Field(description="When its newest version was harvested.")
+    checked_at: datetime | None = Field(description="The source's last successful harvest.")
+    healthy: bool
+
+
 class PublicAlgorithmOut(BaseModel):
     """A published algorithm: its stable id, organisation, published version and the record."""
 
@@ -25,6 +35,9 @@ class PublicAlgorithmOut(BaseModel):
     version: int
     published_at: datetime
     record: dict[str, Any] = Field(description="The description in publication standard 1.0.")
+    source: SourceOut | None = Field(
+        default=None, description="Set on a single algorithm that was harvested from another register."
+    )
 
     @classmethod
     def of(cls, item: PublicAlgorithm) -> "PublicAlgorithmOut":

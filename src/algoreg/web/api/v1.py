@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Header, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from algoreg.errors import FieldProblem, InvalidInput, NotFound
+from algoreg.federation.provenance import provenance_of
 from algoreg.register import algorithms, audit, organisations, publication_log, transfer
 from algoreg.register.diff import diff_records
 from algoreg.register.organisations import OrganisationIn, OrganisationOut
@@ -24,6 +25,7 @@ from algoreg.web.api.schemas import (
     ManagedAlgorithmOut,
     PublicAlgorithmOut,
     PublicPageOut,
+    SourceOut,
     VersionOut,
 )
 from algoreg.web.deps import Actor, UoW
@@ -170,6 +172,15 @@ def get_published(
     """The published version of one algorithm; ETag (record hash), Last-Modified and 304."""
     with uow() as session:
         body = PublicAlgorithmOut.of(algorithms.get_published(session, public_id))
+        origin = provenance_of(session, public_id)
+    if origin is not None:
+        body.source = SourceOut(
+            url=origin.source_url,
+            remote_id=origin.remote_id,
+            fetched_at=origin.fetched_at,
+            checked_at=origin.source_checked_at,
+            healthy=origin.source_healthy,
+        )
     headers = {
         "ETag": f'"{publication_log.record_hash(body.record)}"',
         "Last-Modified": format_datetime(body.published_at.astimezone(UTC), usegmt=True),

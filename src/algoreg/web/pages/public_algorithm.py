@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from algoreg.errors import NotFound
+from algoreg.federation.provenance import provenance_of
 from algoreg.register import algorithms
 from algoreg.register.algorithms import PublicAlgorithm
 from algoreg.register.diff import diff_records
@@ -47,8 +48,12 @@ def _history(uow: UoW, public_id: str) -> list[PublicAlgorithm] | None:
             return None
 
 
-def _algorithm_page(request: Request, history: list[PublicAlgorithm], shown: PublicAlgorithm) -> HTMLResponse:
+def _algorithm_page(
+    request: Request, history: list[PublicAlgorithm], shown: PublicAlgorithm, uow: UoW
+) -> HTMLResponse:
     current = history[-1]
+    with uow() as session:
+        source = provenance_of(session, shown.public_id)
     lang = request.state.lang
     return render(
         request,
@@ -60,6 +65,7 @@ def _algorithm_page(request: Request, history: list[PublicAlgorithm], shown: Pub
             "is_current": shown.version_number == current.version_number,
             "sections": record_sections(shown.record, lang),
             "choice": VersionChoice.default(history),
+            "provenance": source,
         },
     )
 
@@ -70,7 +76,7 @@ def algorithm_page(request: Request, public_id: str, uow: UoW) -> HTMLResponse:
     history = _history(uow, public_id)
     if not history:
         return not_found_page(request, _NOT_FOUND)
-    return _algorithm_page(request, history, history[-1])
+    return _algorithm_page(request, history, history[-1], uow)
 
 
 @router.get("/algoritme/{public_id}/versie/{number}", response_class=HTMLResponse)
@@ -82,7 +88,7 @@ def version_page(request: Request, public_id: str, number: str, uow: UoW) -> HTM
     shown = next((item for item in history if str(item.version_number) == number.strip()), None)
     if shown is None:
         return not_found_page(request, "This algorithm has no published version with this number.")
-    return _algorithm_page(request, history, shown)
+    return _algorithm_page(request, history, shown, uow)
 
 
 @router.get("/algoritme/{public_id}/verschil", response_class=HTMLResponse)

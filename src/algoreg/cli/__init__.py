@@ -2,7 +2,7 @@
 
 import typer
 
-from algoreg.cli import accounts, check, harvest, register, server, upgrade, verify
+from algoreg.cli import accounts, check, deliver, harvest, register, server, upgrade, verify
 from algoreg.cli.standard import app as standard_app
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app.command("import")(register.import_command)
 app.command("export")(register.export_command)
 app.command("verify")(verify.verify_command)
 app.command("check-register")(check.check_register_command)
+app.command("deliver")(deliver.deliver_command)
 
 
 def main() -> None:

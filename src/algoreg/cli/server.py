@@ -11,6 +11,7 @@ from algoreg.cli.context import console, operator
 from algoreg.config import get_settings
 from algoreg.db.migrate import migrate
 from algoreg.db.session import default_engine, make_engine, session_factory, transaction
+from algoreg.federation.scheduler import HarvestScheduler
 from algoreg.register import accounts
 from algoreg.register.roles import Role
 from algoreg.register.seeding import seed_sample_register
@@ -26,11 +27,28 @@ def init() -> None:
     console.print(f"Database ready: {default_engine().url.render_as_string(hide_password=True)}")
 
 
-def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+def serve(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    harvest_every: Annotated[
+        float,
+        typer.Option(
+            envvar="ALGOREG_HARVEST_EVERY",
+            help="Harvest all enabled sources every this many seconds while serving (0: never).",
+        ),
+    ] = 0,
+) -> None:
     """Serve the register on the configured database (migrating it first)."""
     engine = default_engine()
     migrate(engine)
-    uvicorn.run(create_app(engine), host=host, port=port, proxy_headers=True)
+    scheduler = HarvestScheduler(session_factory(engine), harvest_every) if harvest_every > 0 else None
+    if scheduler is not None:
+        scheduler.start()
+    try:
+        uvicorn.run(create_app(engine), host=host, port=port, proxy_headers=True)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 def demo(

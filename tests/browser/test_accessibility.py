@@ -12,6 +12,8 @@ from playwright.sync_api import Page
 from sqlalchemy.orm import Session, sessionmaker
 
 from algoreg.db.session import transaction
+from algoreg.federation import sources
+from algoreg.federation.sources import SourceIn, SourceKind
 from algoreg.register import algorithms
 from algoreg.register.roles import SYSTEM, Role
 from algoreg.register.workflow import Action
@@ -39,6 +41,9 @@ def register(factory: sessionmaker[Session], make_organisation: Callable[..., st
         for action in PUBLISH:
             algorithms.perform(session, SYSTEM, public_id, action)
         algorithms.create_algorithm(session, SYSTEM, "gm0001", sample_record(name="Nog een concept"))
+        sources.add_source(
+            session, SYSTEM, SourceIn(url="https://register.example/", kind=SourceKind.ALGOREG)
+        )
     make_user(factory, "beheerder", {"gm0001": Role.ADMIN}, superuser=True)
     return public_id
 
@@ -75,6 +80,8 @@ def management_pages(public_id: str) -> list[str]:
         "/beheer/gebruikers/beheerder",
         "/beheer/account",
         "/beheer/tokens",
+        "/beheer/oogst",
+        "/beheer/oogst/1",
     ]
 
 

@@ -16,6 +16,7 @@ from algoreg.web.pages import (
     admin,
     auth,
     manage,
+    manage_harvest,
     oidc,
     public_algorithm,
     public_organisations,
@@ -25,7 +26,17 @@ from algoreg.web.pages import (
 from algoreg.web.security import WebContext
 from algoreg.web.templating import STATIC
 
-PAGE_ROUTERS = (auth, oidc, public_search, public_algorithm, public_organisations, statistics, manage, admin)
+PAGE_ROUTERS = (
+    auth,
+    oidc,
+    public_search,
+    public_algorithm,
+    public_organisations,
+    statistics,
+    manage,
+    admin,
+    manage_harvest,
+)
 
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:

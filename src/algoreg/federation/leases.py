@@ -38,15 +38,18 @@ def claim(
     visits each source once). The least recently attempted source comes first. The caller commits.
     """
     now = utcnow()
-    query = select(HarvestSource.id).where(_free(now))  # type: ignore[arg-type]
+    # The same conditions guard the conditional UPDATE on SQLite, so a source another worker
+    # finished in this run cannot be claimed again between the SELECT and the UPDATE.
+    claimable = [_free(now)]
+    if not_attempted_since is not None:
+        claimable.append(
+            or_(HarvestSource.last_attempt_at.is_(None), HarvestSource.last_attempt_at < not_attempted_since)
+        )
+    query = select(HarvestSource.id).where(*claimable)  # type: ignore[arg-type]
     if source_ids is not None:
         query = query.where(HarvestSource.id.in_(list(source_ids)))
     else:
         query = query.where(HarvestSource.enabled.is_(True))
-    if not_attempted_since is not None:
-        query = query.where(
-            or_(HarvestSource.last_attempt_at.is_(None), HarvestSource.last_attempt_at < not_attempted_since)
-        )
     query = query.order_by(HarvestSource.last_attempt_at.asc().nulls_first(), HarvestSource.id).limit(1)
     until = now + timedelta(seconds=lease_seconds)
     values = {"lease_owner": owner, "lease_until": until, "last_attempt_at": now}
@@ -62,7 +65,7 @@ def claim(
             return None
         result = session.execute(
             update(HarvestSource)
-            .where(HarvestSource.id == source_id, _free(now))  # type: ignore[arg-type]
+            .where(HarvestSource.id == source_id, *claimable)  # type: ignore[arg-type]
             .values(**values)
         )
         if isinstance(result, CursorResult) and result.rowcount == 1:

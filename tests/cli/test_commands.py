@@ -131,3 +131,50 @@ def test_verify_detects_a_published_version_edited_in_the_database(
     # then verify reports it and fails
     tampered = algoreg(database_url, "verify")
     assert tampered.returncode == 1 and "changed after publication" in tampered.stderr
+
+
+def test_verify_reads_a_remote_register_and_detects_a_rewritten_entry(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    # given a served register with two publications
+    algoreg(database_url, "org", "create", "gm0001", "Gemeente Voorbeeld", "gemeente")
+    source = tmp_path / "records.json"
+    source.write_text(json.dumps([sample_record(), sample_record(name="Tweede")]))
+    assert (
+        algoreg(database_url, "import", str(source), "--organisation", "gm0001", "--publish").returncode == 0
+    )
+    port = _free_port()
+    env = {**os.environ, "ALGOREG_DATABASE_URL": database_url}
+    server = subprocess.Popen(
+        [str(ALGOREG), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{base}health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        # when its feed is verified from outside, it is intact
+        intact = algoreg(database_url, "verify", base)
+        assert intact.returncode == 0, intact.stderr
+        assert "of 2 entries is intact" in intact.stdout
+        # when an entry of the log is rewritten in its database
+        with engine.begin() as connection:
+            from sqlalchemy import text
+
+            connection.execute(text("UPDATE publication_entry SET reason = 'archive' WHERE seq = 1"))
+        # then the remote check names the entry
+        tampered = algoreg(database_url, "verify", base)
+        assert tampered.returncode == 1 and "seq 1: entry_hash does not match" in tampered.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    # and an unreachable register or a non-web address is exit code 2
+    assert algoreg(database_url, "verify", f"http://127.0.0.1:{_free_port()}/").returncode == 2
+    assert algoreg(database_url, "verify", "ftp://example.org/").returncode == 2

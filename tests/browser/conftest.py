@@ -6,7 +6,6 @@ their data in through the domain services on that same database. Chromium must b
 """
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from algoreg.db.session import transaction
 from algoreg.register import accounts
 from algoreg.register.roles import SYSTEM, Role
+from tests.helpers import free_port
 
 CHROMIUM = os.environ.get("ALGOREG_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
@@ -32,16 +32,10 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server(migrated_engine: Engine, database_url: str) -> Iterator[str]:
     """Base URL of ``algoreg serve`` running as a real process on the test database."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "ALGOREG_DATABASE_URL": database_url,

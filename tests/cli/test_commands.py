@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from tests.helpers import free_port
 from tests.samples import sample_record
 
 ALGOREG = Path(sys.executable).with_name("algoreg")
@@ -71,15 +71,9 @@ def test_bad_arguments_are_explained(engine: Engine, database_url: str) -> None:
     assert short.returncode == 1 and "at least 12 characters" in short.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_answers_over_http(engine: Engine, database_url: str) -> None:
     # given the server started as a real process
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ALGOREG_DATABASE_URL": database_url}
     server = subprocess.Popen(
         [str(ALGOREG), "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -143,7 +137,7 @@ def test_verify_reads_a_remote_register_and_detects_a_rewritten_entry(
     assert (
         algoreg(database_url, "import", str(source), "--organisation", "gm0001", "--publish").returncode == 0
     )
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ALGOREG_DATABASE_URL": database_url}
     server = subprocess.Popen(
         [str(ALGOREG), "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -176,5 +170,5 @@ def test_verify_reads_a_remote_register_and_detects_a_rewritten_entry(
         server.terminate()
         server.wait(timeout=10)
     # and an unreachable register or a non-web address is exit code 2
-    assert algoreg(database_url, "verify", f"http://127.0.0.1:{_free_port()}/").returncode == 2
+    assert algoreg(database_url, "verify", f"http://127.0.0.1:{free_port()}/").returncode == 2
     assert algoreg(database_url, "verify", "ftp://example.org/").returncode == 2

@@ -11,7 +11,6 @@ history (a cursor reset). It counts requests and the most requests it ever serve
 import asyncio
 import hashlib
 import json
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -32,6 +31,7 @@ from algoreg.federation.harvester import HarvestSettings, RunReport, run_harvest
 from algoreg.federation.sources import SourceIn, SourceKind
 from algoreg.register import algorithms
 from algoreg.register.roles import SYSTEM
+from tests.helpers import free_port
 
 GENESIS = "0" * 64
 
@@ -208,13 +208,6 @@ class FaultServer:
                 return Response(body, media_type="application/json", headers=headers)
 
         return app
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -3,7 +3,6 @@
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -26,16 +25,11 @@ from algoreg.federation.conformance import ConformanceReport, Limits, Outcome, c
 from algoreg.federation.principles import PRINCIPLES
 from algoreg.register.publication_log import GENESIS_HASH, EntryContent, record_hash
 from algoreg.register.roles import Role
+from tests.helpers import free_port
 from tests.samples import sample_record
 
 ALGOREG = Path(sys.executable).with_name("algoreg")
 Headers = dict[str, str]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -7,7 +7,6 @@ temporary SQLite file, or a temporary PostgreSQL database next to the test datab
 import http.server
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -30,15 +29,10 @@ from algoreg.register.organisations import OrganisationIn, OrganisationKind
 from algoreg.register.roles import SYSTEM, Role
 from algoreg.register.workflow import Action
 from tests.conftest import _postgres_database
+from tests.helpers import free_port
 from tests.samples import sample_record
 
 ALGOREG = Path(sys.executable).with_name("algoreg")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -60,7 +54,7 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
     url = next(databases)
     engine = make_engine(url)
     migrate(engine)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(ALGOREG), "serve", "--host", "127.0.0.1", "--port", str(port)],
         env={**os.environ, "ALGOREG_DATABASE_URL": url},
@@ -338,7 +332,7 @@ def test_5xx_is_retried_with_a_bound(flaky: tuple[str, type[_Flaky]]) -> None:
 
 def test_an_unreachable_server_fails_after_bounded_retries() -> None:
     # given nothing listening on a loopback port
-    url = f"http://127.0.0.1:{_free_port()}/aanleverapi/v1_0"
+    url = f"http://127.0.0.1:{free_port()}/aanleverapi/v1_0"
     # when asked, then a connection error names the operation and has no status
     with (
         DeliveryClient(url, "t", retries=2, backoff=0.01, timeout=2) as client,

@@ -11,14 +11,9 @@ from algoreg.db.models import AuditEvent, User
 from algoreg.db.session import transaction
 from algoreg.register import accounts
 from algoreg.register.roles import SYSTEM, Role
+from tests.helpers import csrf_of
 
 PASSWORD = "een-lang-wachtwoord"
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the page carries a CSRF token"
-    return match.group(1)
 
 
 def login(client: TestClient, username: str, password: str = PASSWORD) -> None:

@@ -1,21 +1,14 @@
 """The harvest management pages."""
 
-import re
-
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from algoreg.db.session import transaction
 from algoreg.register import accounts
 from algoreg.register.roles import SYSTEM, Role
+from tests.helpers import csrf_of
 
 PASSWORD = "een-lang-wachtwoord"
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
 
 
 def sign_in(client: TestClient, factory: sessionmaker[Session], username: str, superuser: bool) -> str:

@@ -16,15 +16,10 @@ from algoreg.db.session import transaction
 from algoreg.register import accounts, algorithms
 from algoreg.register.roles import SYSTEM, Role
 from algoreg.register.workflow import Action
+from tests.helpers import csrf_of
 from tests.samples import sample_record
 
 PASSWORD = "een-lang-wachtwoord"
-
-
-def csrf_of(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, "the page carries a CSRF token"
-    return match.group(1)
 
 
 def login(client: TestClient, username: str) -> None:

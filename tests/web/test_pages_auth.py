@@ -1,13 +1,12 @@
 """Signing in and out, CSRF protection, language choice and security headers of pages."""
 
-import re
-
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from algoreg.db.session import transaction
 from algoreg.register import accounts
 from algoreg.register.roles import SYSTEM
+from tests.helpers import csrf_of
 
 PASSWORD = "een-lang-wachtwoord"
 
@@ -15,12 +14,6 @@ PASSWORD = "een-lang-wachtwoord"
 def make_user(factory: sessionmaker[Session], username: str = "eva") -> None:
     with transaction(factory) as session:
         accounts.create_user(session, SYSTEM, username, "Eva de Vries", PASSWORD)
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the form carries a CSRF token"
-    return match.group(1)
 
 
 def login(client: TestClient, username: str = "eva", password: str = PASSWORD, next_url: str = "/beheer"):  # type: ignore[no-untyped-def]

@@ -22,8 +22,9 @@ _CLASSIFIERS = {
     "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0",
     "Python Software Foundation License": "PSF-2.0",
 }
-_FREE_TEXT = {"mit": "MIT", "mit license": "MIT", "bsd-3-clause": "BSD-3-Clause", "isc license": "ISC",
-              "apache 2.0": "Apache-2.0", "mpl-2.0": "MPL-2.0", "psf": "PSF-2.0"}  # fmt: skip
+_FREE_TEXT = {"mit": "MIT", "mit license": "MIT", "bsd": "BSD", "bsd-3-clause": "BSD-3-Clause",
+              "isc license": "ISC", "apache 2.0": "Apache-2.0", "apache-2.0": "Apache-2.0",
+              "mpl-2.0": "MPL-2.0", "psf": "PSF-2.0"}  # fmt: skip
 
 
 def licences_of(name: str) -> set[str]:

@@ -65,6 +65,9 @@ class FakeRegister:
     oversized: int = 0
     redirect_loop: bool = False
     repeat_entries: bool = False
+    #: Delivery API shape: records answered with these bytes instead, and records that answer 500.
+    raw_records: dict[str, bytes] = field(default_factory=dict)
+    broken_records: set[str] = field(default_factory=set)
     # counters
     requests: int = 0
     not_modified: int = 0
@@ -206,6 +209,38 @@ class FaultServer:
                     return Response(status_code=304, headers={"ETag": etag})
                 headers = {"ETag": etag, "Last-Modified": modified}
                 return Response(body, media_type="application/json", headers=headers)
+
+        @app.get("/r/{name}/aanleverapi/v1_0/organizations/{organisation}/algorithms")
+        async def delivery_list(name: str, organisation: str, request: Request) -> Response:
+            register = self.registers[name]
+            with counted(register):
+                fault = await faults(register, request)
+                if fault is not None:
+                    return fault
+                ids = sorted(set(register.public) | set(register.raw_records))
+                summaries = [
+                    {
+                        "lars": remote_id,
+                        "published": True,
+                        "last_update_dt": f"2026-01-01T00:00:{register.versions.get(remote_id, 0):02d}",
+                        "current_version_released": True,
+                        "current_version_published": True,
+                    }
+                    for remote_id in ids
+                ]
+                return Response(json.dumps(summaries), media_type="application/json")
+
+        @app.get("/r/{name}/aanleverapi/v1_0/organizations/{organisation}/published-algorithms/{remote_id}")
+        async def delivery_record(name: str, organisation: str, remote_id: str) -> Response:
+            register = self.registers[name]
+            with counted(register):
+                if remote_id in register.broken_records:
+                    return Response("boom", status_code=500)
+                if remote_id in register.raw_records:
+                    return Response(register.raw_records[remote_id], media_type="application/json")
+                if remote_id not in register.public:
+                    return Response('{"detail": "not found"}', status_code=404)
+                return Response(json.dumps(register.public[remote_id][1]), media_type="application/json")
 
         return app
 

@@ -38,15 +38,26 @@ def add_source_command(
     url: Annotated[
         str, typer.Argument(help="Root address of a register, or the address of a file of records.")
     ],
-    kind: Annotated[SourceKind, typer.Option(help="algoreg: a register with a change feed; file: a file.")],
+    kind: Annotated[
+        SourceKind,
+        typer.Option(
+            help="algoreg: a register with a change feed; file: a file of records; "
+            "delivery: a register with only the official delivery API (URL ending in /aanleverapi/v1_0)."
+        ),
+    ],
     organisation: Annotated[
-        str | None, typer.Option(help="File sources: code of the organisation it publishes for (gm0363).")
+        str | None,
+        typer.Option(help="File and delivery sources: code of the organisation it publishes for (gm0363)."),
     ] = None,
     organisation_name: Annotated[
         str | None, typer.Option(help="File sources: that organisation's name, used when it is new here.")
     ] = None,
     kind_of_organisation: Annotated[
         OrganisationKind | None, typer.Option(help="File sources: kind of that organisation.")
+    ] = None,
+    token_env: Annotated[
+        str | None,
+        typer.Option(help="Delivery sources: the environment variable that holds the bearer token."),
     ] = None,
     all_categories: Annotated[
         bool, typer.Option(help="Harvest every publication category, not only high-risk and impactful.")
@@ -60,6 +71,7 @@ def add_source_command(
             organisation_code=organisation,
             organisation_name=organisation_name,
             organisation_kind=kind_of_organisation,
+            token_env=token_env,
             all_categories=all_categories,
         )
     except ValidationError as invalid:

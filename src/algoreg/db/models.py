@@ -334,6 +334,8 @@ class HarvestSource(Base):
     resync_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))
+    #: For a delivery-API source: the name of the environment variable that holds its bearer token.
+    token_env: Mapped[str | None] = mapped_column(String(100))
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     unhealthy: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -355,6 +357,8 @@ class HarvestItem(Base):
     remote_id: Mapped[str] = mapped_column(String(200))
     algorithm_id: Mapped[int] = mapped_column(ForeignKey("algorithm.id"), unique=True)
     record_hash: Mapped[str | None] = mapped_column(String(64))
+    #: What the source says about the record's version (a delivery API's last update time), if anything.
+    remote_marker: Mapped[str | None] = mapped_column(String(100))
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

@@ -74,6 +74,10 @@ class Incoming:
     fetched_at: datetime
     remote_version: int | None = None
     expected_hash: str | None = None
+    #: The source's own marker of the record's version (kept to skip unchanged records next time).
+    remote_marker: str | None = None
+    #: Problems the reader already found (such as an upgrade that failed): the record is quarantined.
+    problems: tuple[dict[str, Any], ...] = ()
 
 
 def harvester_principal(source_id: int) -> Principal:
@@ -189,6 +193,8 @@ def apply_record(session: Session, source: HarvestSource, incoming: Incoming) ->
         if item is not None:
             return withdraw(session, source, incoming.remote_id)
         return Outcome.SKIPPED
+    if incoming.problems:
+        return _quarantine(session, source, incoming, list(incoming.problems))
     if not isinstance(incoming.record, dict):
         return _quarantine(
             session,
@@ -218,6 +224,7 @@ def apply_record(session: Session, source: HarvestSource, incoming: Incoming) ->
         and algorithms.is_public(algorithm)
     ):
         _release_quarantine(session, source.id, incoming.remote_id)
+        item.remote_marker = incoming.remote_marker
         return Outcome.UNCHANGED
     try:
         with session.begin_nested():
@@ -261,6 +268,7 @@ def _store(
                 remote_id=incoming.remote_id,
                 algorithm_id=algorithm.id,
                 record_hash=digest,
+                remote_marker=incoming.remote_marker,
                 last_seen_at=incoming.fetched_at,
             )
         )
@@ -272,6 +280,7 @@ def _store(
     algorithms.update_algorithm(session, principal, algorithm.public_id, record, None)
     published = _publish(session, principal, algorithm)
     item.record_hash = digest
+    item.remote_marker = incoming.remote_marker
     if algorithm.latest_version_number != before:
         _provenance(session, source, incoming, algorithm, digest)
         return Outcome.UPDATED

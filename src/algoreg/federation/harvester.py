@@ -12,6 +12,10 @@ harvested twice at once. For each source:
 * a ``file`` source is fetched with a conditional request (304: nothing to do), read whole, and
   reconciled in one transaction: records no longer in the file are withdrawn. Of two records with
   the same id in one file the first is kept and the duplicate reported.
+* a ``delivery`` source (the official delivery API's shape) is listed; only the published records
+  whose last update time changed are fetched, a page of them per transaction; when the whole list
+  was read, records no longer published there are withdrawn. A record that could not be fetched
+  keeps its last version.
 
 Faults never lose data and never stop other sources: each fault ends that source's run with an
 error in its report, leaves what was harvested before as it was, and counts toward the source's
@@ -36,7 +40,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from algoreg.db.models import HarvestRun, HarvestSource, utcnow
+from algoreg.db.models import Algorithm, HarvestItem, HarvestRun, HarvestSource, utcnow
 from algoreg.db.session import transaction
 from algoreg.errors import AlgoregError
 from algoreg.federation import leases
@@ -49,8 +53,20 @@ from algoreg.federation.harvest_apply import (
     withdraw_missing,
     withdraw_unseen,
 )
+from algoreg.federation.harvest_delivery import (
+    Delivered,
+    DeliveryShapeError,
+    MissingToken,
+    Summary,
+    auth_headers,
+    list_url,
+    parse_summaries,
+    published_url,
+    standard_record,
+)
 from algoreg.federation.harvest_feed import FeedError, FeedPageIn, feed_url, parse_page
 from algoreg.federation.sources import UNHEALTHY_AFTER, SourceKind
+from algoreg.register.algorithms import is_public
 from algoreg.standard.tabular import TabularError, read_rows
 
 log = logging.getLogger(__name__)
@@ -339,6 +355,77 @@ def _harvest_file(ctx: _Context, source: HarvestSource) -> None:
     ctx.report.pages = 1
 
 
+# --- delivery-API sources ---------------------------------------------------------------------------
+
+
+def _current_markers(ctx: _Context) -> dict[str, str]:
+    """Return the marker of every record of the source that is public here now."""
+    with transaction(ctx.factory) as session:
+        rows = session.execute(
+            select(HarvestItem.remote_id, HarvestItem.remote_marker, Algorithm)
+            .join(Algorithm, Algorithm.id == HarvestItem.algorithm_id)
+            .where(HarvestItem.source_id == ctx.source_id)
+        ).all()
+        return {remote_id: marker for remote_id, marker, algorithm in rows if marker and is_public(algorithm)}
+
+
+def _apply_delivered(ctx: _Context, batch: list[tuple[Summary, Delivered]], fetched_at: datetime) -> None:
+    """Apply one page of fetched records in one transaction."""
+    partial = RunReport(ctx.source_id)
+    with transaction(ctx.factory) as session:
+        held = _hold(session, ctx)
+        for summary, delivered in batch:
+            record = delivered.record
+            name = record.get("organization") if isinstance(record, dict) else None
+            incoming = Incoming(
+                remote_id=summary.lars,
+                record=record,
+                organisation_code=held.organisation_code,
+                organisation_name=held.organisation_name or name,
+                fetched_at=fetched_at,
+                remote_marker=summary.marker or None,
+                problems=({"field": "", "reason": delivered.problem},) if delivered.problem else (),
+            )
+            step = partial_call(apply_record, session, held, incoming)
+            _apply_guarded(session, partial, summary.lars, step)
+            for loss in delivered.losses[:5]:
+                partial.note(f"{summary.lars}, upgraded to standard 1.0, lost {loss}")
+    ctx.report.add(partial)
+    ctx.report.pages += 1
+
+
+def _harvest_delivery(ctx: _Context, source: HarvestSource) -> None:
+    assert source.organisation_code is not None
+    headers = auth_headers(source.token_env)
+    listed = fetch(ctx.client, list_url(source.url, source.organisation_code), ctx.settings.fetch, headers)
+    published = [summary for summary in parse_summaries(listed.content, listed.url) if summary.published]
+    markers = _current_markers(ctx)
+    changed = [s for s in published if not s.marker or markers.get(s.lars) != s.marker]
+    ctx.report.unchanged += len(published) - len(changed)
+    failed = 0
+    for start in range(0, len(changed), ctx.settings.page_size):
+        if ctx.settings.stop_after_pages is not None and ctx.report.pages >= ctx.settings.stop_after_pages:
+            raise _Stop("stopped")
+        fetched_at = utcnow()
+        batch: list[tuple[Summary, Delivered]] = []
+        for summary in changed[start : start + ctx.settings.page_size]:
+            url = published_url(source.url, source.organisation_code, summary.lars)
+            try:
+                got = fetch(ctx.client, url, ctx.settings.fetch, headers)
+            except FetchError as fault:
+                failed += 1
+                ctx.report.error(f"{summary.lars}: {fault}; its last version stays")
+                continue
+            batch.append((summary, standard_record(got.content)))
+        if batch:
+            _apply_delivered(ctx, batch, fetched_at)
+    if changed and failed == len(changed):
+        raise FetchError(f"none of the {failed} changed records could be fetched; see the errors above")
+    with transaction(ctx.factory) as session:
+        held = _hold(session, ctx)
+        ctx.report.withdrawn += withdraw_missing(session, held, {s.lars for s in published})
+
+
 # --- one source, start to end ------------------------------------------------------------------------
 
 
@@ -422,6 +509,8 @@ def harvest_source(
     try:
         if source.kind == SourceKind.ALGOREG.value:
             _harvest_feed(ctx, source)
+        elif source.kind == SourceKind.DELIVERY.value:
+            _harvest_delivery(ctx, source)
         else:
             _harvest_file(ctx, source)
         ctx.report.outcome = "ok"
@@ -430,7 +519,7 @@ def harvest_source(
     except LeaseLost as lost:
         ctx.report.outcome = "lost_lease"
         ctx.report.error(str(lost))
-    except (FetchError, FeedError, TabularError) as fault:
+    except (FetchError, FeedError, TabularError, DeliveryShapeError, MissingToken) as fault:
         ctx.report.outcome = "failed"
         ctx.report.error(str(fault))
     except Exception as unexpected:  # a fault of one source must never stop the others

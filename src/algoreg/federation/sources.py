@@ -1,6 +1,6 @@
 """Harvest sources: the registers and files this instance harvests, their filter and health.
 
-A source is one of two kinds:
+A source is one of three kinds:
 
 ``algoreg``
     A register that speaks the harvest protocol (any Algoreg instance): read incrementally from
@@ -9,6 +9,11 @@ A source is one of two kinds:
 ``file``
     A static JSON, JSON Lines, CSV or XLSX file of records at a URL, published for one
     organisation that the source names. Fetched with conditional requests and reconciled whole.
+``delivery``
+    A register that offers only the shape of the official delivery API 1.0 ("aanlever-API"): the
+    list of one organisation's algorithms and each published version, read with a bearer token
+    taken from an environment variable that the source names (the token itself is never stored).
+    Only records whose last update time changed are fetched again; reconciled whole.
 
 By default only the publication categories that must be published centrally are harvested
 (:data:`DEFAULT_CATEGORIES`); a source may take all categories. A source that fails
@@ -46,6 +51,11 @@ class SourceKind(StrEnum):
 
     ALGOREG = "algoreg"
     FILE = "file"
+    DELIVERY = "delivery"
+
+
+#: Source kinds that publish for one organisation, named by the source.
+ONE_ORGANISATION_KINDS = frozenset({SourceKind.FILE, SourceKind.DELIVERY})
 
 
 class SourceIn(BaseModel):
@@ -60,6 +70,11 @@ class SourceIn(BaseModel):
     )
     organisation_name: str | None = Field(default=None, max_length=200)
     organisation_kind: OrganisationKind | None = None
+    token_env: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z_][A-Z0-9_]{0,99}$",
+        description="For a delivery-API source: the environment variable that holds its bearer token.",
+    )
     all_categories: bool = Field(
         default=False,
         description="Harvest every publication category, not only high-risk AI and impactful algorithms.",
@@ -76,10 +91,13 @@ class SourceIn(BaseModel):
 
     @model_validator(mode="after")
     def _organisation(self) -> Self:
-        if self.kind is SourceKind.FILE:
+        if self.token_env and self.kind is not SourceKind.DELIVERY:
+            raise ValueError("only a delivery-API source takes a token; leave token_env out")
+        if self.kind in ONE_ORGANISATION_KINDS:
             if not self.organisation_code:
                 raise ValueError(
-                    "a file source needs the organisation it publishes for: give its code (such as gm0363)"
+                    f"a {self.kind.value} source needs the organisation it publishes for: "
+                    "give its code (such as gm0363)"
                 )
             code = OrganisationIn(
                 code=self.organisation_code,
@@ -104,6 +122,7 @@ class SourceView:
     kind: SourceKind
     organisation_code: str | None
     organisation_name: str | None
+    token_env: str | None
     all_categories: bool
     enabled: bool
     cursor: int
@@ -178,6 +197,7 @@ def add_source(session: Session, principal: Principal, data: SourceIn) -> Harves
         organisation_code=data.organisation_code,
         organisation_name=data.organisation_name,
         organisation_kind=data.organisation_kind.value if data.organisation_kind else None,
+        token_env=data.token_env,
         all_categories=data.all_categories,
         enabled=data.enabled,
         cursor=0,
@@ -235,6 +255,7 @@ def list_sources(session: Session) -> list[SourceView]:
             kind=SourceKind(s.kind),
             organisation_code=s.organisation_code,
             organisation_name=s.organisation_name,
+            token_env=s.token_env,
             all_categories=s.all_categories,
             enabled=s.enabled,
             cursor=s.cursor,

@@ -28,6 +28,9 @@ class SourceOut(BaseModel):
         description="For file sources; register sources name it per record."
     )
     organisation_name: str | None
+    token_env: str | None = Field(
+        description="For delivery-API sources: the environment variable holding the token (never the token)."
+    )
     all_categories: bool = Field(description="False: only high-risk AI systems and impactful algorithms.")
     enabled: bool
     cursor: int = Field(description="The last feed seq applied (register sources).")

@@ -45,7 +45,8 @@ def _overview(
         "section": "manage",
         "sources": listed,
         "runs": runs,
-        "values": values or {"url": "", "kind": "algoreg", "organisation_code": "", "organisation_name": ""},
+        "values": values
+        or {"url": "", "kind": "algoreg", "organisation_code": "", "organisation_name": "", "token_env": ""},
         "errors": errors or [],
         "done": request.query_params.get("gedaan"),
     }
@@ -68,6 +69,7 @@ def add_source(
     kind: Text = "algoreg",
     organisation_code: Text = "",
     organisation_name: Text = "",
+    token_env: Text = "",
     all_categories: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Add a source; problems come back on the form with what was typed."""
@@ -77,6 +79,7 @@ def add_source(
         "kind": kind,
         "organisation_code": organisation_code,
         "organisation_name": organisation_name,
+        "token_env": token_env,
     }
     try:
         data = SourceIn(
@@ -84,6 +87,7 @@ def add_source(
             kind=kind,
             organisation_code=organisation_code or None,
             organisation_name=organisation_name or None,
+            token_env=token_env or None,
             all_categories=all_categories is not None,
         )
         with uow() as session:

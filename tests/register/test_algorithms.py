@@ -6,11 +6,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from algoreg.db.models import AlgorithmVersion, AuditEvent
+from algoreg.db.models import AlgorithmVersion, AuditEvent, PublicationEntry
 from algoreg.db.session import transaction
 from algoreg.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleWrite
 from algoreg.register import algorithms, audit
 from algoreg.register.roles import Principal, Role
+from algoreg.register.search import SearchQuery, search
 from algoreg.register.workflow import Action, State
 from tests.samples import sample_record
 
@@ -246,3 +247,38 @@ def test_missing_organization_is_filled_with_the_organisations_name(factory: Fac
         assert (
             algorithms.view(session, editor, public_id).latest.record["organization"] == "Gemeente Voorbeeld"
         )
+
+
+def test_steps_taken_together_are_each_audited_and_indexed_once(factory: Factory, org_id: int) -> None:
+    # given a publisher's concept
+    publisher = person("piet", org_id, Role.PUBLISHER)
+    public_id = create(factory, publisher, name="Samen gepubliceerd")
+    # when submit, approve and publish are taken as one change
+    with transaction(factory) as session:
+        algorithms.perform_steps(
+            session, publisher, public_id, [Action.SUBMIT, Action.APPROVE, Action.PUBLISH]
+        )
+    # then it is public and searchable, each step is audited, and one publication is logged
+    with transaction(factory) as session:
+        assert algorithms.get_published(session, public_id).version_number == 1
+        found = search(session, SearchQuery(text="gepubliceerd")).items
+        assert [item.public_id for item in found] == [public_id]
+        algorithm = algorithms.find_algorithm(session, public_id)
+        events = [e.action for e in audit.events_for_algorithm(session, algorithm.id)]
+        assert events == ["algorithm.create", "algorithm.submit", "algorithm.approve", "algorithm.publish"]
+        logged = session.scalars(
+            select(PublicationEntry).where(PublicationEntry.algorithm_id == algorithm.id)
+        ).all()
+        assert [entry.kind for entry in logged] == ["published"]
+
+
+def test_a_step_not_allowed_in_a_run_of_steps_writes_nothing(factory: Factory, org_id: int) -> None:
+    # given an editor's concept
+    editor = person("eva", org_id, Role.EDITOR)
+    public_id = create(factory, editor)
+    # when she submits and then tries to approve, which needs a publisher
+    with pytest.raises(Forbidden), transaction(factory) as session:
+        algorithms.perform_steps(session, editor, public_id, [Action.SUBMIT, Action.APPROVE])
+    # then not even the submit was stored
+    with transaction(factory) as session:
+        assert algorithms.view(session, editor, public_id).state is State.CONCEPT

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from algoreg.errors import Conflict
-from algoreg.register.workflow import RULES, Action, State, allowed_actions, next_state
+from algoreg.register.workflow import RULES, Action, State, allowed_actions, next_state, steps_to_publish
 
 
 def test_the_happy_path_leads_from_concept_to_published() -> None:
@@ -57,3 +57,17 @@ def test_any_sequence_of_actions_stays_within_the_rules(actions: list[Action]) -
             # and a forbidden one is refused and changes nothing
             with pytest.raises(Conflict):
                 next_state(state, action, before_archive)
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_the_steps_to_publish_are_allowed_in_turn_and_end_published(state: State) -> None:
+    steps = steps_to_publish(state)
+    current = state
+    for action in steps:
+        current = next_state(current, action)
+    if state in (State.PUBLISHED, State.ARCHIVED):
+        assert steps == []
+    else:
+        assert current is State.PUBLISHED
+        # review is never skipped: the steps are the tail of the whole review path
+        assert steps == [Action.SUBMIT, Action.APPROVE, Action.PUBLISH][-len(steps) :]

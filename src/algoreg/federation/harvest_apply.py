@@ -31,7 +31,7 @@ from algoreg.register import algorithms
 from algoreg.register.organisations import OrganisationIn, OrganisationKind, create_organisation
 from algoreg.register.publication_log import record_hash
 from algoreg.register.roles import Principal
-from algoreg.register.workflow import Action, State
+from algoreg.register.workflow import Action, State, steps_to_publish
 
 #: How large a quarantined record may be before only its problems are kept.
 MAX_QUARANTINED_RECORD_CHARS = 200_000
@@ -43,13 +43,6 @@ _KIND_BY_PREFIX = (
     ("mnre", OrganisationKind.MINISTERIE),
     ("zbo", OrganisationKind.ZBO),
 )
-
-_PUBLISH_STEPS: dict[State, list[Action]] = {
-    State.CONCEPT: [Action.SUBMIT, Action.APPROVE, Action.PUBLISH],
-    State.RETRACTED: [Action.SUBMIT, Action.APPROVE, Action.PUBLISH],
-    State.IN_REVIEW: [Action.APPROVE, Action.PUBLISH],
-    State.APPROVED: [Action.PUBLISH],
-}
 
 
 class Outcome(StrEnum):
@@ -172,8 +165,9 @@ def _publish(session: Session, principal: Principal, algorithm: Algorithm) -> bo
     """Publish the algorithm's newest version unless it is public already; tell whether it did."""
     if algorithms.is_public(algorithm) and algorithm.public_version_number == algorithm.latest_version_number:
         return False
-    for action in _PUBLISH_STEPS.get(State(algorithm.state), []):
-        algorithms.perform(session, principal, algorithm.public_id, action, note="harvested")
+    steps = steps_to_publish(State(algorithm.state))
+    if steps:
+        algorithms.perform_steps(session, principal, algorithm.public_id, steps, note="harvested")
     return True
 
 

@@ -6,6 +6,7 @@ principal's role in the algorithm's organisation and recorded in the audit log.
 """
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -258,12 +259,46 @@ def perform(
     note: str | None = None,
 ) -> Algorithm:
     """Take a workflow step (submit, approve, publish, retract, …) with the role it needs."""
-    if action is Action.EDIT:
-        raise Conflict("Editing stores a new version; use the edit operation instead.")
+    return perform_steps(session, principal, public_id, [action], expected_lock_version, note)
+
+
+def perform_steps(
+    session: Session,
+    principal: Principal,
+    public_id: str,
+    actions: Sequence[Action],
+    expected_lock_version: int | None = None,
+    note: str | None = None,
+) -> Algorithm:
+    """Take workflow steps in order as one change (such as submit, approve and publish).
+
+    Each step needs its role and must be allowed from the state the step before left, and each
+    is audited as if taken alone; the search index and the publication log follow the end result
+    once. Raises when a step is not allowed; the caller's transaction then writes nothing.
+    """
     algorithm = find_algorithm(session, public_id)
-    principal.require(algorithm.organisation_id, RULES[action].role, f"{action.value} this algorithm")
     _check_fresh(algorithm, expected_lock_version)
     was_public = is_public(algorithm)
+    public_before = _public_view(algorithm)
+    for action in actions:
+        if action is Action.EDIT:
+            raise Conflict("Editing stores a new version; use the edit operation instead.")
+        principal.require(algorithm.organisation_id, RULES[action].role, f"{action.value} this algorithm")
+        _take_step(session, principal, algorithm, action, note)
+    _flush(session)
+    if _public_view(algorithm) != public_before:  # submit and approve leave the index as it is
+        refresh_search_entry(session, algorithm.id)
+    if actions:
+        _log_publication(
+            session, algorithm, Action.PUBLISH if Action.PUBLISH in actions else actions[-1], was_public
+        )
+    return algorithm
+
+
+def _take_step(
+    session: Session, principal: Principal, algorithm: Algorithm, action: Action, note: str | None
+) -> None:
+    """Change the algorithm's state by one workflow step and audit it (not flushed)."""
     current = State(algorithm.state)
     before = State(algorithm.state_before_archive) if algorithm.state_before_archive else None
     new_state = next_state(current, action, before)
@@ -298,10 +333,11 @@ def perform(
         summary=f"{action.value}: {current.value} → {new_state.value}",
         detail={"note": note} if note else None,
     )
-    _flush(session)
-    refresh_search_entry(session, algorithm.id)
-    _log_publication(session, algorithm, action, was_public)
-    return algorithm
+
+
+def _public_view(algorithm: Algorithm) -> int | None:
+    """Return the number of the version the public sees, or ``None`` when nothing is public."""
+    return algorithm.public_version_number if is_public(algorithm) else None
 
 
 def _log_publication(session: Session, algorithm: Algorithm, action: Action, was_public: bool) -> None:

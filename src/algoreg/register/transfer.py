@@ -18,12 +18,13 @@ from algoreg.register.algorithms import (
     find_algorithm,
     list_published,
     perform,
+    perform_steps,
     update_algorithm,
     validate_record,
 )
 from algoreg.register.organisations import get_organisation
 from algoreg.register.roles import Principal, Role
-from algoreg.register.workflow import Action, State
+from algoreg.register.workflow import Action, State, steps_to_publish
 
 
 @dataclass
@@ -128,14 +129,9 @@ def _import_row(
 
 def _publish(session: Session, principal: Principal, public_id: str, report: ImportReport) -> None:
     algorithm = find_algorithm(session, public_id)
-    steps = {
-        State.CONCEPT: [Action.SUBMIT, Action.APPROVE, Action.PUBLISH],
-        State.IN_REVIEW: [Action.APPROVE, Action.PUBLISH],
-        State.APPROVED: [Action.PUBLISH],
-    }.get(State(algorithm.state), [])
-    for action in steps:
-        perform(session, principal, public_id, action, note="bulk import")
+    steps = steps_to_publish(State(algorithm.state))
     if steps:
+        perform_steps(session, principal, public_id, steps, note="bulk import")
         report.published.append(public_id)
 
 

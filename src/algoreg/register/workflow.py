@@ -79,3 +79,19 @@ def next_state(state: State, action: Action, state_before_archive: State | None 
     if rule.to is not None:
         return rule.to
     return state_before_archive or State.CONCEPT
+
+
+def steps_to_publish(state: State) -> list[Action]:
+    """Return the shortest run of review steps that publishes the newest version from ``state``.
+
+    Empty for a published algorithm and for an archived one (which must be unarchived first).
+    Derived from :data:`RULES` through the review path (submit, approve, publish) only, so that a
+    publication never skips review steps the workflow has.
+    """
+    path: list[Action] = []
+    current = state
+    for action in (Action.SUBMIT, Action.APPROVE, Action.PUBLISH):
+        if current in RULES[action].allowed_from:
+            path.append(action)
+            current = next_state(current, action)
+    return path if current is State.PUBLISHED and state is not State.PUBLISHED else []

@@ -3,8 +3,10 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from algoreg.federation.addresses import IPNetwork, parse_networks
 
 
 class Settings(BaseSettings):
@@ -32,6 +34,14 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="Address under which the public site is reachable; used in links such as preview URLs.",
     )
+    harvest_keep_runs: int = Field(
+        default=200,
+        ge=1,
+        description=(
+            "Harvest run reports kept per source; older finished ones are deleted after each "
+            "scheduled harvest and after 'algoreg harvest run'."
+        ),
+    )
 
     oidc_discovery_url: str | None = Field(
         default=None,
@@ -56,6 +66,26 @@ class Settings(BaseSettings):
     oidc_scopes: str = Field(
         default="openid profile email", description="OpenID Connect: the scopes asked for at login."
     )
+
+    harvest_allowed_networks: str = Field(
+        default="",
+        description=(
+            "Harvesting: internal networks that harvest sources may reach all the same, as CIDRs separated "
+            "by commas (such as 127.0.0.0/8,10.1.0.0/16). Empty by default: a source, or a redirect, "
+            "that leads to a loopback, private, link-local or other internal address is refused."
+        ),
+    )
+
+    @field_validator("harvest_allowed_networks")
+    @classmethod
+    def _harvest_networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def harvest_networks(self) -> tuple[IPNetwork, ...]:
+        """The networks of ``harvest_allowed_networks``, parsed."""
+        return parse_networks(self.harvest_allowed_networks)
 
     @property
     def oidc_enabled(self) -> bool:

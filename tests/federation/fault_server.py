@@ -5,7 +5,11 @@ protocol's shape (``/r/{name}/api/v1/feed``) and a static file of records
 (``/r/{name}/records.json`` or ``.csv``) with ETag/Last-Modified and 304s. Each register can be
 told to misbehave: answer slowly (timeouts), fail with 503 a number of times or always with 500,
 send malformed JSON, send an oversized body, redirect in a loop, repeat its entries, or forget its
-history (a cursor reset). It counts requests and the most requests it ever served at once.
+history (a cursor reset), or redirect elsewhere. It counts requests and the most requests it ever
+served at once.
+
+The harvester refuses internal addresses unless allowed, so the helpers below allow loopback
+(:data:`LOOPBACK`) explicitly.
 """
 
 import asyncio
@@ -17,6 +21,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
+from ipaddress import ip_network
 from typing import Any
 
 import uvicorn
@@ -34,6 +39,9 @@ from algoreg.register.roles import SYSTEM
 from tests.helpers import free_port
 
 GENESIS = "0" * 64
+
+#: The networks the test harvests may reach: the loopback servers of these tests.
+LOOPBACK = (ip_network("127.0.0.0/8"), ip_network("::1/128"))
 
 
 def canonical(value: Any) -> bytes:
@@ -64,6 +72,7 @@ class FakeRegister:
     malformed: bool = False
     oversized: int = 0
     redirect_loop: bool = False
+    redirect_to: str = ""
     repeat_entries: bool = False
     #: Delivery API shape: records answered with these bytes instead, and records that answer 500.
     raw_records: dict[str, bytes] = field(default_factory=dict)
@@ -151,6 +160,8 @@ class FaultServer:
                 await asyncio.sleep(register.delay)
             if register.redirect_loop:
                 return RedirectResponse(str(request.url), status_code=302)
+            if register.redirect_to:
+                return RedirectResponse(register.redirect_to + request.url.path, status_code=302)
             if register.always_500:
                 return Response("boom", status_code=500)
             if register.fail_first > 0:
@@ -246,10 +257,10 @@ class FaultServer:
 
 
 @contextmanager
-def running(server: FaultServer) -> Iterator[FaultServer]:
-    """Serve ``server`` with uvicorn in a thread on a free loopback port while the block runs."""
+def running(server: FaultServer, host: str = "127.0.0.1") -> Iterator[FaultServer]:
+    """Serve ``server`` with uvicorn in a thread on a free port of ``host`` while the block runs."""
     port = free_port()
-    config = uvicorn.Config(server.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(server.app, host=host, port=port, log_level="warning", lifespan="off")
     uvicorn_server = uvicorn.Server(config)
     thread = threading.Thread(target=uvicorn_server.run, daemon=True)
     thread.start()
@@ -258,7 +269,7 @@ def running(server: FaultServer) -> Iterator[FaultServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the fault server did not start")
         time.sleep(0.02)
-    server.base_url = f"http://127.0.0.1:{port}"
+    server.base_url = f"http://{host}:{port}"
     try:
         yield server
     finally:
@@ -270,9 +281,15 @@ def running(server: FaultServer) -> Iterator[FaultServer]:
 
 
 def fast_settings(**overrides: Any) -> HarvestSettings:
-    """Harvest settings with small timeouts, pages and pauses, so fault tests stay fast."""
+    """Harvest settings with small timeouts, pages and pauses, so fault tests stay fast; loopback allowed."""
     fetch = FetchSettings(
-        timeout=0.5, total_timeout=5, max_bytes=200_000, max_redirects=3, max_attempts=3, backoff_base=0.01
+        timeout=0.5,
+        total_timeout=5,
+        max_bytes=200_000,
+        max_redirects=3,
+        max_attempts=3,
+        backoff_base=0.01,
+        allowed_networks=LOOPBACK,
     )
     values: dict[str, Any] = {"fetch": fetch, "page_size": 2, "lease_seconds": 30}
     values.update(overrides)
@@ -280,9 +297,10 @@ def fast_settings(**overrides: Any) -> HarvestSettings:
 
 
 def add_source(factory: sessionmaker[Session], url: str, kind: str = "algoreg", **options: Any) -> int:
-    """Add a source as the instance administrator; return its id."""
+    """Add a source as the instance administrator, loopback allowed; return its id."""
+    data = SourceIn(url=url, kind=SourceKind(kind), **options)
     with transaction(factory) as session:
-        return sources.add_source(session, SYSTEM, SourceIn(url=url, kind=SourceKind(kind), **options)).id
+        return sources.add_source(session, SYSTEM, data, LOOPBACK).id
 
 
 def harvest(factory: sessionmaker[Session], **settings: Any) -> dict[int, RunReport]:

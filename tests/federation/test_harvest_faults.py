@@ -2,6 +2,7 @@
 that nothing valid was lost and that the other sources were still harvested."""
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
@@ -296,7 +297,7 @@ def test_a_source_that_keeps_failing_is_marked_unhealthy_not_deleted(
     bad.always_500 = True
     # when it is harvested five times
     for _ in range(5):
-        harvest(factory, fetch=fast_settings().fetch.__class__(max_attempts=1, timeout=0.5))
+        harvest(factory, fetch=replace(fast_settings().fetch, max_attempts=1, timeout=0.5))
     # then it is unhealthy, still listed, and its records are still public
     with transaction(factory) as session:
         listed = {s.id: s for s in sources.list_sources(session)}

@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from algoreg.config import Settings
 from algoreg.register.roles import Role
+from algoreg.web.app import create_app
 from tests.federation.fault_server import FaultServer, add_source, harvest, running
 from tests.samples import sample_record
 
@@ -24,8 +26,20 @@ def server() -> Iterator[FaultServer]:
         yield started
 
 
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    """The real application, allowed to harvest the fault server on loopback."""
+    with TestClient(create_app(engine, Settings(harvest_allowed_networks="127.0.0.0/8"))) as test_client:
+        yield test_client
+
+
 def algoreg(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ALGOREG_DATABASE_URL": database_url, "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "ALGOREG_DATABASE_URL": database_url,
+        "ALGOREG_HARVEST_ALLOWED_NETWORKS": "127.0.0.0/8",  # the fault server
+        "COLUMNS": "200",
+    }
     return subprocess.run(
         [str(ALGOREG), *args], env=env, capture_output=True, text=True, timeout=120, check=False
     )
@@ -44,7 +58,9 @@ def test_the_command_line_adds_sources_harvests_and_reports(
     assert added.returncode == 0, added.stderr
     assert "Added source 1" in added.stdout
     assert (
-        algoreg(database_url, "harvest", "add-source", server.url("down"), "--kind", "algoreg").returncode
+        algoreg(
+            database_url, "harvest", "add-source", server.url("down"), "--kind", "algoreg", "--no-discover"
+        ).returncode
         == 0
     )
     # and a file source without its organisation is refused with what is needed
@@ -88,6 +104,7 @@ def test_the_api_lists_sources_and_run_reports_and_only_admins_add_sources(
     assert client.get(f"/api/v1/harvest/sources/{source_id}/quarantine").json() == []
     assert client.get("/api/v1/harvest/runs", params={"source": 99}).status_code == 404
     # when someone adds a source without a token, with an organisation's token, or as administrator
+    server.register("other", organisation="gm0051")
     body = {"url": server.url("other"), "kind": "algoreg"}
     make_organisation()
     anonymous = client.post("/api/v1/harvest/sources", json=body)

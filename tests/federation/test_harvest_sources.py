@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from algoreg.db.models import Algorithm, HarvestItem, HarvestSource, HarvestVersion, utcnow
 from algoreg.db.session import transaction
-from algoreg.federation import leases
+from algoreg.federation import leases, sources
 from algoreg.federation.fetch import make_client
 from algoreg.federation.harvester import RunReport, harvest_source, run_harvest
 from algoreg.register import algorithms
@@ -256,9 +256,12 @@ def test_a_worker_killed_mid_run_leaves_whole_pages_and_the_next_run_resumes(
         source = session.get(HarvestSource, source_id)
         assert source is not None and source.cursor % 2 == 0 and source.lease_owner is not None
         assert session.scalar(select(func.count()).select_from(Algorithm)) == source.cursor
-    # and while the dead worker's lease runs, nobody else harvests the source
+    # and while the dead worker's lease runs, nobody else harvests the source, and its run is
+    # still reported as running
     register.delay = 0
     assert harvest(factory) == {}
+    with transaction(factory) as session:
+        assert [run.outcome for run in sources.list_runs(session, source_id)] == ["running"]
     # when the lease has expired, the next run takes over and resumes from the cursor
     time.sleep(1.6)
     resumed = harvest(factory)[source_id]
@@ -266,3 +269,8 @@ def test_a_worker_killed_mid_run_leaves_whole_pages_and_the_next_run_resumes(
     with transaction(factory) as session:
         assert session.scalar(select(func.count()).select_from(Algorithm)) == 10
         assert session.scalar(select(func.count()).select_from(HarvestVersion)) == 10
+        newest, killed = sources.list_runs(session, source_id)
+    # and the killed run is reported as interrupted, up to the cursor it reached, saying why
+    assert (killed.outcome, killed.cursor_after, newest.outcome) == ("interrupted", source.cursor, "ok")
+    assert killed.finished_at is not None and killed.finished_at <= newest.started_at
+    assert "its lease on the source expired" in killed.notes[-1]

@@ -36,7 +36,11 @@ def test_serve_harvests_on_its_schedule(
         organisation_code="ws0001", organisation_name="Waterschap Voorbeeld",
     )  # fmt: skip
     port = free_port()
-    env = {**os.environ, "ALGOREG_DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "ALGOREG_DATABASE_URL": database_url,
+        "ALGOREG_HARVEST_ALLOWED_NETWORKS": "127.0.0.0/8",  # the fault server
+    }
     process = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("algoreg")),

@@ -9,9 +9,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from algoreg.cli.context import console, errors, operator, unit_of_work
+from algoreg.config import get_settings
 from algoreg.db.migrate import migrate
 from algoreg.db.session import default_engine, session_factory, transaction
-from algoreg.federation import sources
+from algoreg.errors import InvalidInput
+from algoreg.federation import discovery_client, run_upkeep, sources
+from algoreg.federation.fetch import fetch_settings_from
 from algoreg.federation.harvester import HarvestSettings, RunReport, due_sources, run_harvest
 from algoreg.federation.sources import SourceIn, SourceKind, SourceView
 from algoreg.register.organisations import OrganisationKind
@@ -62,8 +65,19 @@ def add_source_command(
     all_categories: Annotated[
         bool, typer.Option(help="Harvest every publication category, not only high-risk and impactful.")
     ] = False,
+    discover: Annotated[
+        bool,
+        typer.Option(
+            help="Registers (--kind algoreg): find the change feed through the register's discovery "
+            "document first and store the address it is read from; --no-discover stores URL unchecked."
+        ),
+    ] = True,
 ) -> None:
-    """Add a source to harvest."""
+    """Add a source to harvest.
+
+    A register may be given by its root address, its discovery document
+    (/.well-known/algorithm-register or /api/v1/register) or its change feed (/api/v1/feed).
+    """
     try:
         data = SourceIn(
             url=url,
@@ -79,10 +93,26 @@ def add_source_command(
             where = ".".join(str(p) for p in error["loc"]) or "source"
             errors.print(f"[red]{where}: {error['msg'].removeprefix('Value error, ')}[/red]")
         raise typer.Exit(1) from None
+    if discover and data.kind is SourceKind.ALGOREG:
+        data = _discovered(data)
     with unit_of_work() as session:
-        source = sources.add_source(session, operator(), data)
+        source = sources.add_source(session, operator(), data, get_settings().harvest_networks)
         source_id = source.id
-    console.print(f"Added source {source_id}: {url} ({kind.value}).")
+    console.print(f"Added source {source_id}: {data.url} ({kind.value}).")
+
+
+def _discovered(data: SourceIn) -> SourceIn:
+    """The source with the base address of the register's change feed, or end the command saying why."""
+    settings = discovery_client.discovery_settings(get_settings().harvest_networks)
+    try:
+        resolved = discovery_client.resolve_register(data.url, settings)
+    except InvalidInput as failed:
+        errors.print(f"[red]{failed.message}[/red]")
+        for problem in failed.problems:
+            errors.print(f"{problem.field}: {problem.reason}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"Found the register: {resolved.how()}.", soft_wrap=True)
+    return SourceIn.model_validate({**data.model_dump(), "url": resolved.base_url})
 
 
 @app.command("sources")
@@ -112,15 +142,22 @@ def sources_command() -> None:
             console.print(f"source {source.id}: last error: {source.last_error}")
 
 
+_COLOURS = {"failed": "red", "ok": "green", "not_modified": "green"}
+
+
+def _outcome(outcome: str) -> str:
+    colour = _COLOURS.get(outcome, "yellow")
+    return f"[{colour}]{outcome}[/{colour}]"
+
+
 def _report_table(reports: list[RunReport]) -> Table:
     table = Table(
         "source", "outcome", "new", "updated", "withdrawn", "unchanged", "invalid", "skipped", "seconds"
     )
     for report in reports:
-        colour = {"failed": "red", "ok": "green", "not_modified": "green"}.get(report.outcome, "yellow")
         table.add_row(
             str(report.source_id),
-            f"[{colour}]{report.outcome}[/{colour}]",
+            _outcome(report.outcome),
             *(
                 str(getattr(report, n))
                 for n in ("new", "updated", "withdrawn", "unchanged", "invalid", "skipped")
@@ -139,7 +176,9 @@ def run_command(
 ) -> None:
     """Harvest every enabled source once (or the ones named) and print the run report.
 
-    Exits with 1 when any source failed; what others harvested is kept either way.
+    Runs left unfinished by a stopped worker are marked interrupted first; afterwards the oldest
+    run reports beyond ALGOREG_HARVEST_KEEP_RUNS per source are deleted. Exits with 1 when any
+    source failed; what others harvested is kept either way.
     """
     engine = default_engine()
     migrate(engine)
@@ -150,13 +189,17 @@ def run_command(
     if missing:
         errors.print(f"[red]There is no harvest source with id {', '.join(map(str, missing))}.[/red]")
         raise typer.Exit(1)
+    with transaction(factory) as session:
+        interrupted = run_upkeep.mark_interrupted(session)
+    if interrupted:
+        console.print(f"Runs left unfinished by a stopped worker, now marked interrupted: {interrupted}.")
     with Progress(
         TextColumn("harvesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     ) as progress:
         task = progress.add_task("sources", total=len(known))
         reports = run_harvest(
             factory,
-            HarvestSettings(),
+            HarvestSettings(fetch=fetch_settings_from(get_settings())),
             workers=workers,
             source_ids=source,
             on_report=lambda report: progress.advance(task),
@@ -170,6 +213,11 @@ def run_command(
     skipped = len(known) - len(reports)
     if skipped:
         console.print(f"{skipped} sources were being harvested by another worker and were left to it.")
+    keep = get_settings().harvest_keep_runs
+    with transaction(factory) as session:
+        pruned = run_upkeep.prune_runs(session, keep)
+    if pruned:
+        console.print(f"Deleted {pruned} old run reports (the newest {keep} of each source are kept).")
     if any(report.outcome == "failed" for report in reports):
         raise typer.Exit(1)
 
@@ -179,8 +227,10 @@ def runs_command(
     source: Annotated[int | None, typer.Option(help="Only the runs of this source.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
 ) -> None:
-    """Show the newest run reports."""
-    table = Table("run", "source", "started", "outcome", "new", "updated", "withdrawn", "invalid", "errors")
+    """Show the newest run reports; 'interrupted' means its worker stopped before finishing it."""
+    table = Table(
+        "run", "source", "started", "outcome", "new", "updated", "withdrawn", "invalid", "errors and notes"
+    )
     with unit_of_work() as session:
         runs = sources.list_runs(session, source, limit)
     for run in runs:
@@ -188,11 +238,45 @@ def runs_command(
             str(run.id),
             str(run.source_id),
             _when(run.started_at),
-            run.outcome,
+            _outcome(run.outcome),
             str(run.new),
             str(run.updated),
             str(run.withdrawn),
             str(run.invalid),
-            "; ".join(run.errors)[:200],
+            "; ".join([*run.errors, *run.notes])[:300],
         )
     console.print(table)
+
+
+def _switch(source_id: int, enabled: bool) -> None:
+    with unit_of_work() as session:
+        source = sources.set_enabled(session, operator(), source_id, enabled)
+        url = source.url
+    state = "on: it is harvested from the next run" if enabled else "off: runs leave it out"
+    console.print(f"Source {source_id} ({url}) is switched {state}.")
+
+
+@app.command("enable")
+def enable_command(source_id: Annotated[int, typer.Argument(help="The source's id.")]) -> None:
+    """Switch harvesting of a source on."""
+    _switch(source_id, True)
+
+
+@app.command("disable")
+def disable_command(source_id: Annotated[int, typer.Argument(help="The source's id.")]) -> None:
+    """Switch harvesting of a source off; what was harvested from it stays."""
+    _switch(source_id, False)
+
+
+@app.command("prune-runs")
+def prune_runs_command(
+    keep: Annotated[
+        int | None,
+        typer.Option(min=1, help="Run reports kept per source (default: ALGOREG_HARVEST_KEEP_RUNS, 200)."),
+    ] = None,
+) -> None:
+    """Delete the oldest finished run reports beyond the newest KEEP of each source."""
+    kept = keep if keep is not None else get_settings().harvest_keep_runs
+    with unit_of_work() as session:
+        pruned = run_upkeep.prune_runs(session, kept)
+    console.print(f"Deleted {pruned} old run reports; the newest {kept} of each source are kept.")

@@ -11,6 +11,8 @@ from algoreg.cli.context import console, operator
 from algoreg.config import get_settings
 from algoreg.db.migrate import migrate
 from algoreg.db.session import default_engine, make_engine, session_factory, transaction
+from algoreg.federation.fetch import fetch_settings_from
+from algoreg.federation.harvester import HarvestSettings
 from algoreg.federation.scheduler import HarvestScheduler
 from algoreg.register import accounts
 from algoreg.register.roles import Role
@@ -41,7 +43,16 @@ def serve(
     """Serve the register on the configured database (migrating it first)."""
     engine = default_engine()
     migrate(engine)
-    scheduler = HarvestScheduler(session_factory(engine), harvest_every) if harvest_every > 0 else None
+    scheduler = (
+        HarvestScheduler(
+            session_factory(engine),
+            harvest_every,
+            HarvestSettings(fetch=fetch_settings_from(get_settings())),
+            keep_runs=get_settings().harvest_keep_runs,
+        )
+        if harvest_every > 0
+        else None
+    )
     if scheduler is not None:
         scheduler.start()
     try:

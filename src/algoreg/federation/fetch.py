@@ -1,14 +1,26 @@
-"""Fetching a URL for the harvester: bounded in time, size, redirects and retries.
+"""Fetching a URL for the harvester: bounded in time, size, redirects and retries, and never internal.
 
 Transient faults (timeouts, connection errors, HTTP 5xx and 429) are retried with exponential
 backoff up to a fixed number of attempts; everything else fails at once. A response larger than
-the byte limit is refused while it streams in, so an oversized answer never fills memory.
+the byte limit is refused while it streams in, so an oversized answer never fills memory. Every
+connection, for the first request and for each redirect hop, goes only to an address that is not
+internal or lies in ``allowed_networks`` (:mod:`.addresses`); a refused one fails at once.
 """
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import httpx
+
+from algoreg.config import Settings
+from algoreg.federation.addresses import (
+    BlockedAddress,
+    GuardedTransport,
+    IPNetwork,
+    Resolver,
+    system_resolver,
+)
 
 USER_AGENT = "Algoreg-harvester/1"
 
@@ -24,6 +36,13 @@ class FetchSettings:
     max_attempts: int = 4
     backoff_base: float = 0.5
     backoff_max: float = 30.0
+    #: Internal networks that may be reached all the same (by default none: only public addresses).
+    allowed_networks: Collection[IPNetwork] = ()
+
+
+def fetch_settings_from(settings: Settings) -> FetchSettings:
+    """Return the default fetch limits, allowing the internal networks that ``settings`` allow."""
+    return FetchSettings(allowed_networks=settings.harvest_networks)
 
 
 @dataclass(frozen=True)
@@ -48,13 +67,18 @@ class _Transient(Exception):
     """A fault worth trying again (timeout, connection error, 5xx, 429)."""
 
 
-def make_client(settings: FetchSettings) -> httpx.Client:
-    """Return an HTTP client that follows at most ``max_redirects`` redirects and times out."""
+def make_client(settings: FetchSettings, resolver: Resolver = system_resolver) -> httpx.Client:
+    """Return an HTTP client that follows at most ``max_redirects`` redirects, times out, and
+    connects only to addresses that are public or in ``settings.allowed_networks``.
+
+    ``resolver`` turns host names into addresses (the system's resolver unless a test says otherwise).
+    """
     return httpx.Client(
         timeout=httpx.Timeout(settings.timeout),
         follow_redirects=True,
         max_redirects=settings.max_redirects,
         headers={"User-Agent": USER_AGENT},
+        transport=GuardedTransport(settings.allowed_networks, resolver),
     )
 
 
@@ -102,6 +126,14 @@ def _once(client: httpx.Client, url: str, headers: dict[str, str], settings: Fet
                 last_modified=response.headers.get("last-modified"),
                 content_type=response.headers.get("content-type"),
             )
+    except BlockedAddress as blocked:
+        try:
+            hop: httpx.URL | None = blocked.request.url
+        except RuntimeError:  # raised outside a request: no hop to name
+            hop = None
+        redirected = hop is not None and hop != httpx.URL(url)
+        where = f"{url} redirected to {hop}, which was refused: " if redirected else f"{url} was refused: "
+        raise FetchError(where + str(blocked)) from None
     except httpx.TooManyRedirects:
         raise FetchError(
             f"{url} redirected more than {settings.max_redirects} times (a redirect loop?)"

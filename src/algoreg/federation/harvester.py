@@ -28,7 +28,9 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection
+import weakref
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial as partial_call
@@ -37,13 +39,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from algoreg.db.models import Algorithm, HarvestItem, HarvestRun, HarvestSource, utcnow
 from algoreg.db.session import transaction
 from algoreg.errors import AlgoregError
-from algoreg.federation import leases
+from algoreg.federation import leases, run_upkeep
 from algoreg.federation.fetch import Fetched, FetchError, FetchSettings, fetch, make_client
 from algoreg.federation.harvest_apply import (
     Incoming,
@@ -136,6 +138,29 @@ class RunReport:
             self.notes.append(message)
 
 
+_writers: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+_writers_guard = threading.Lock()
+
+
+@contextmanager
+def _unit(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction; on SQLite, the harvest threads of this process take turns to write.
+
+    SQLite has a single writer and its busy handler polls, so threads queueing on it can starve
+    past the busy timeout; a lock queues them fairly instead. Several processes on one SQLite
+    file still rely on the busy timeout: run more workers than that on PostgreSQL.
+    """
+    engine = factory.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        with transaction(factory) as session:
+            yield session
+        return
+    with _writers_guard:
+        lock = _writers.setdefault(engine, threading.Lock())
+    with lock, transaction(factory) as session:
+        yield session
+
+
 class LeaseLost(Exception):
     """Another worker took this source over (our lease expired); stop without writing."""
 
@@ -181,7 +206,7 @@ def _apply_guarded(session: Session, report: RunReport, label: str, step: Callab
 
 def _restart(ctx: _Context, reason: str) -> None:
     """Start reading the feed again from 0; what is not seen again gets withdrawn at the end."""
-    with transaction(ctx.factory) as session:
+    with _unit(ctx.factory) as session:
         source = _hold(session, ctx)
         source.cursor = 0
         source.last_entry_hash = None
@@ -193,7 +218,7 @@ def _restart(ctx: _Context, reason: str) -> None:
 def _apply_page(ctx: _Context, page: FeedPageIn, fetched: Fetched, fetched_at: datetime) -> int:
     """Apply one page with the cursor in one transaction; return the new cursor."""
     partial = RunReport(ctx.source_id)
-    with transaction(ctx.factory) as session:
+    with _unit(ctx.factory) as session:
         source = _hold(session, ctx)
         cursor = source.cursor
         repeated = 0
@@ -320,7 +345,7 @@ def _harvest_file(ctx: _Context, source: HarvestSource) -> None:
         raise _Stop("not_modified")
     rows = read_rows(fetched.content, filename=file_name_for(fetched.url, fetched.content_type))
     partial = RunReport(ctx.source_id)
-    with transaction(ctx.factory) as session:
+    with _unit(ctx.factory) as session:
         source = _hold(session, ctx)
         seen: dict[str, int] = {}
         for number, row in enumerate(rows, start=1):
@@ -360,7 +385,7 @@ def _harvest_file(ctx: _Context, source: HarvestSource) -> None:
 
 def _current_markers(ctx: _Context) -> dict[str, str]:
     """Return the marker of every record of the source that is public here now."""
-    with transaction(ctx.factory) as session:
+    with _unit(ctx.factory) as session:
         rows = session.execute(
             select(HarvestItem.remote_id, HarvestItem.remote_marker, Algorithm)
             .join(Algorithm, Algorithm.id == HarvestItem.algorithm_id)
@@ -372,7 +397,7 @@ def _current_markers(ctx: _Context) -> dict[str, str]:
 def _apply_delivered(ctx: _Context, batch: list[tuple[Summary, Delivered]], fetched_at: datetime) -> None:
     """Apply one page of fetched records in one transaction."""
     partial = RunReport(ctx.source_id)
-    with transaction(ctx.factory) as session:
+    with _unit(ctx.factory) as session:
         held = _hold(session, ctx)
         for summary, delivered in batch:
             record = delivered.record
@@ -421,7 +446,7 @@ def _harvest_delivery(ctx: _Context, source: HarvestSource) -> None:
             _apply_delivered(ctx, batch, fetched_at)
     if changed and failed == len(changed):
         raise FetchError(f"none of the {failed} changed records could be fetched; see the errors above")
-    with transaction(ctx.factory) as session:
+    with _unit(ctx.factory) as session:
         held = _hold(session, ctx)
         ctx.report.withdrawn += withdraw_missing(session, held, {s.lars for s in published})
 
@@ -430,7 +455,7 @@ def _harvest_delivery(ctx: _Context, source: HarvestSource) -> None:
 
 
 def _start(ctx: _Context) -> tuple[HarvestSource, int]:
-    with transaction(ctx.factory) as session:
+    with _unit(ctx.factory) as session:
         source = _hold(session, ctx)
         run = HarvestRun(
             source_id=ctx.source_id,
@@ -455,7 +480,7 @@ def _start(ctx: _Context) -> tuple[HarvestSource, int]:
 
 def _finish(ctx: _Context, run_id: int) -> None:
     report = ctx.report
-    with transaction(ctx.factory) as session:
+    with _unit(ctx.factory) as session:
         run = session.get(HarvestRun, run_id)
         assert run is not None
         for name in ("outcome", "new", "updated", "withdrawn", "unchanged", "invalid", "skipped", "pages"):
@@ -549,10 +574,14 @@ def run_harvest(
 ) -> list[RunReport]:
     """Harvest every enabled source (or those in ``source_ids``) once, with ``workers`` threads.
 
-    Sources leased by another worker are left to it. Returns the report of each source harvested;
+    Runs left ``running`` by a worker that died are first marked ``interrupted``
+    (:func:`.run_upkeep.mark_interrupted`). Sources leased by another worker are left to it.
+    Returns the report of each source harvested;
     ``on_report`` is called as each finishes (from the worker's thread).
     """
     settings = settings or HarvestSettings()
+    with _unit(factory) as session:
+        run_upkeep.mark_interrupted(session)
     run_started = utcnow()
     reports: list[RunReport] = []
     lock = threading.Lock()
@@ -561,7 +590,7 @@ def run_harvest(
         owner = worker_name(index)
         with make_client(settings.fetch) as client:
             while True:
-                with transaction(factory) as session:
+                with _unit(factory) as session:
                     claimed = leases.claim(
                         session,
                         owner,

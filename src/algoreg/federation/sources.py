@@ -20,6 +20,7 @@ By default only the publication categories that must be published centrally are 
 :data:`UNHEALTHY_AFTER` runs in a row is marked unhealthy; it is never deleted.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from algoreg.db.models import HarvestItem, HarvestQuarantine, HarvestRun, HarvestSource
 from algoreg.errors import Conflict, Forbidden, NotFound
+from algoreg.federation.addresses import IPNetwork, check_source_url
 from algoreg.register.audit import record_event
 from algoreg.register.organisations import OrganisationIn, OrganisationKind
 from algoreg.register.roles import Principal
@@ -182,10 +184,17 @@ def passes_filter(record: Any, all_categories: bool) -> bool:
     return not isinstance(category, str) or category.strip() in DEFAULT_CATEGORIES
 
 
-def add_source(session: Session, principal: Principal, data: SourceIn) -> HarvestSource:
-    """Add a source; only an instance administrator may, and one URL is added once per kind."""
+def add_source(
+    session: Session, principal: Principal, data: SourceIn, allowed_networks: Collection[IPNetwork] = ()
+) -> HarvestSource:
+    """Add a source; only an instance administrator may, and one URL is added once per kind.
+
+    A URL whose host is or resolves to an internal address outside ``allowed_networks`` is refused
+    (:func:`~algoreg.federation.addresses.check_source_url`); every harvest checks again on connecting.
+    """
     if not principal.is_superuser:
         raise Forbidden("Only an administrator of this Algoreg instance may add harvest sources.")
+    check_source_url(data.url, allowed_networks)
     existing = session.scalar(
         select(HarvestSource.id).where(HarvestSource.url == data.url, HarvestSource.kind == data.kind.value)
     )

@@ -1,18 +1,22 @@
 """The harvester's JSON API: sources with their health, run reports, and quarantined records.
 
 Reads are public (what a central register harvests, and how well, is public information);
-adding a source needs an API token of an instance administrator.
+adding a source or switching one on or off needs an API token of an instance administrator.
 """
 
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request, status
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from algoreg.federation import sources
+from algoreg.errors import Forbidden
+from algoreg.federation import discovery_client, sources
+from algoreg.federation.addresses import IPNetwork
 from algoreg.federation.sources import QuarantineView, RunView, SourceIn, SourceKind, SourceView
+from algoreg.register.roles import Principal
 from algoreg.web.deps import Actor, UoW
 
 router = APIRouter(prefix="/api/v1/harvest", tags=["harvest"])
@@ -59,7 +63,10 @@ class RunOut(BaseModel):
     source_id: int
     started_at: datetime
     finished_at: datetime | None
-    outcome: str = Field(description="running, ok, not_modified (304), failed, stopped or lost_lease.")
+    outcome: str = Field(
+        description="running, ok, not_modified (304), failed, stopped, lost_lease, or interrupted "
+        "(its worker stopped before finishing; see notes)."
+    )
     new: int
     updated: int
     withdrawn: int
@@ -94,6 +101,14 @@ class QuarantineOut(BaseModel):
         return cls(remote_id=view.remote_id, fetched_at=view.fetched_at, problems=view.problems)
 
 
+def _discovered(data: SourceIn, actor: Principal, allowed: Collection[IPNetwork]) -> SourceIn:
+    """The source with the base address of the register's change feed, found from its address."""
+    if not actor.is_superuser:  # before any request goes out on the caller's behalf
+        raise Forbidden("Only an administrator of this Algoreg instance may add harvest sources.")
+    resolved = discovery_client.resolve_register(data.url, discovery_client.discovery_settings(allowed))
+    return SourceIn.model_validate({**data.model_dump(), "url": resolved.base_url})
+
+
 def _source_out(uow: UoW, source_id: int) -> SourceOut:
     with uow() as session:
         sources.get_source(session, source_id)
@@ -108,16 +123,59 @@ def list_sources(uow: UoW) -> list[SourceOut]:
 
 
 @router.post("/sources", status_code=status.HTTP_201_CREATED)
-def add_source(data: SourceIn, uow: UoW, actor: Actor) -> SourceOut:
-    """Add a source to harvest; needs an instance administrator's token."""
+def add_source(
+    data: SourceIn,
+    request: Request,
+    uow: UoW,
+    actor: Actor,
+    discover: Annotated[
+        bool,
+        Query(
+            description="For a register (kind algoreg): find its change feed through its discovery document "
+            "first, and store the address the feed is read from; 422 naming 'url' when none is found. "
+            "false: store the address as given, unchecked."
+        ),
+    ] = True,
+) -> SourceOut:
+    """Add a source to harvest; needs an instance administrator's token.
+
+    A register (kind ``algoreg``) may be given by its root address, its discovery document
+    (``/.well-known/algorithm-register`` or ``/api/v1/register``) or its change feed
+    (``/api/v1/feed``); the source stores the register's base address.
+
+    An address that is or resolves to an internal one (loopback, private, link-local …) gets 422
+    unless the instance allows its network in ``ALGOREG_HARVEST_ALLOWED_NETWORKS``.
+    """
+    allowed = request.app.state.settings.harvest_networks
+    if discover and data.kind is SourceKind.ALGOREG:
+        data = _discovered(data, actor, allowed)
     with uow() as session:
-        source_id = sources.add_source(session, actor, data).id
+        source_id = sources.add_source(session, actor, data, allowed).id
     return _source_out(uow, source_id)
 
 
 @router.get("/sources/{source_id}")
 def get_source(source_id: int, uow: UoW) -> SourceOut:
     """One source, with its progress and health."""
+    return _source_out(uow, source_id)
+
+
+class SourceSwitch(BaseModel):
+    """Whether a source is harvested."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: StrictBool = Field(description="true: harvest this source; false: leave it out of every run.")
+
+
+@router.patch("/sources/{source_id}")
+def switch_source(source_id: int, data: SourceSwitch, uow: UoW, actor: Actor) -> SourceOut:
+    """Switch harvesting of a source on or off; needs an instance administrator's token.
+
+    What was harvested from a source stays when it is switched off.
+    """
+    with uow() as session:
+        sources.set_enabled(session, actor, source_id, data.enabled)
     return _source_out(uow, source_id)
 
 

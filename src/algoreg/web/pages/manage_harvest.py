@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from algoreg.errors import AlgoregError, Forbidden
+from algoreg.errors import AlgoregError, Forbidden, InvalidInput
 from algoreg.federation import sources
 from algoreg.federation.sources import SourceIn
 from algoreg.standard.validation import describe_error
@@ -91,12 +91,15 @@ def add_source(
             all_categories=all_categories is not None,
         )
         with uow() as session:
-            sources.add_source(session, user.principal, data)
+            sources.add_source(session, user.principal, data, request.app.state.settings.harvest_networks)
     except ValidationError as invalid:
         messages = [
             f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {describe_error(e)}" for e in invalid.errors()
         ]
         return _overview(request, uow, values, messages, 422)
+    except InvalidInput as invalid:
+        messages = [f"{problem.field}: {problem.reason}" for problem in invalid.problems]
+        return _overview(request, uow, values, messages or [invalid.message], 422)
     except AlgoregError as error:
         return _overview(request, uow, values, [i18n.gettext(request.state.lang, error.message)], 409)
     return RedirectResponse(f"{HARVEST_PATH}?gedaan=toegevoegd", status_code=303)

@@ -180,3 +180,20 @@ def test_add_source_finds_the_feed_or_says_what_it_tried(
             site.url("/feedonly"),
             url,
         ]
+
+
+def test_a_schedule_is_set_and_cleared(algoreg: Run, factory: sessionmaker[Session]) -> None:
+    source_id = add_source(factory, NOWHERE)
+    hourly = algoreg("harvest", "schedule", str(source_id), "--every", "60")
+    assert hourly.exit_code == 0, hourly.output
+    assert f"Source {source_id} is harvested at most once every 60 minutes" in hourly.stdout
+    with transaction(factory) as session:
+        assert session.get(HarvestSource, source_id).every_minutes == 60  # type: ignore[union-attr]
+    always = algoreg("harvest", "schedule", str(source_id), "--every-run")
+    assert always.exit_code == 0 and "in every run" in always.stdout
+    with transaction(factory) as session:
+        assert session.get(HarvestSource, source_id).every_minutes is None  # type: ignore[union-attr]
+    neither = algoreg("harvest", "schedule", str(source_id))
+    assert neither.exit_code == 2 and "--every MINUTES or --every-run" in neither.stderr
+    too_often = algoreg("harvest", "schedule", str(source_id), "--every", "0")
+    assert too_often.exit_code == 2

@@ -1,4 +1,5 @@
-"""``PATCH /api/v1/harvest/sources/{id}``: switching a harvest source on or off."""
+"""``PATCH /api/v1/harvest/sources/{id}``: switching a harvest source on or off (its schedule: see
+tests/federation/test_harvest_schedule.py)."""
 
 from collections.abc import Callable
 
@@ -74,7 +75,7 @@ def test_a_bad_body_is_422_naming_the_field(
     source_id = add_source(factory, NOWHERE)
     admin = make_token(None, Role.ADMIN)
     for body, field in (
-        ({}, "enabled"),
+        ({}, "body"),
         ({"enabled": "maybe"}, "enabled"),
         ({"enabled": 1}, "enabled"),
         ({"enabled": True, "url": "https://elders.example"}, "url"),

@@ -65,6 +65,10 @@ def add_source_command(
     all_categories: Annotated[
         bool, typer.Option(help="Harvest every publication category, not only high-risk and impactful.")
     ] = False,
+    every: Annotated[
+        int | None,
+        typer.Option(min=1, help="Harvest it at most once per this many minutes (default: in every run)."),
+    ] = None,
     discover: Annotated[
         bool,
         typer.Option(
@@ -87,6 +91,7 @@ def add_source_command(
             organisation_kind=kind_of_organisation,
             token_env=token_env,
             all_categories=all_categories,
+            every_minutes=every,
         )
     except ValidationError as invalid:
         for error in invalid.errors():
@@ -266,6 +271,24 @@ def enable_command(source_id: Annotated[int, typer.Argument(help="The source's i
 def disable_command(source_id: Annotated[int, typer.Argument(help="The source's id.")]) -> None:
     """Switch harvesting of a source off; what was harvested from it stays."""
     _switch(source_id, False)
+
+
+@app.command("schedule")
+def schedule_command(
+    source_id: Annotated[int, typer.Argument(help="The source's id.")],
+    every: Annotated[
+        int | None, typer.Option(min=1, help="Harvest it at most once per this many minutes.")
+    ] = None,
+    every_run: Annotated[bool, typer.Option("--every-run", help="Harvest it in every run.")] = False,
+) -> None:
+    """Set how often a source is harvested: at most once per --every minutes, or in every run."""
+    if (every is None) == (not every_run):
+        errors.print("[red]Give either --every MINUTES or --every-run.[/red]")
+        raise typer.Exit(2)
+    with unit_of_work() as session:
+        sources.set_schedule(session, operator(), source_id, every)
+    how = f"at most once every {every} minutes" if every else "in every run"
+    console.print(f"Source {source_id} is harvested {how}, starting with the next run.")
 
 
 @app.command("prune-runs")

@@ -336,6 +336,9 @@ class HarvestSource(Base):
     last_modified: Mapped[str | None] = mapped_column(String(100))
     #: For a delivery-API source: the name of the environment variable that holds its bearer token.
     token_env: Mapped[str | None] = mapped_column(String(100))
+    #: Harvest at most once per this many minutes (None: in every run), and when that is next.
+    every_minutes: Mapped[int | None] = mapped_column(Integer)
+    next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     unhealthy: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str | None] = mapped_column(Text)

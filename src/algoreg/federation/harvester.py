@@ -32,7 +32,7 @@ import weakref
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial as partial_call
 from pathlib import PurePosixPath
 from typing import Any
@@ -495,6 +495,8 @@ def _finish(ctx: _Context, run_id: int) -> None:
         source = session.get(HarvestSource, ctx.source_id)
         if source is None or source.lease_owner != ctx.owner:
             return
+        every = source.every_minutes
+        source.next_due_at = utcnow() + timedelta(minutes=every) if every else None
         if report.outcome == "failed":
             source.consecutive_failures += 1
             source.last_error = report.errors[-1] if report.errors else "failed"
@@ -620,5 +622,5 @@ def due_sources(session: Session, source_ids: Collection[int] | None = None) -> 
     if source_ids is not None:
         query = query.where(HarvestSource.id.in_(list(source_ids)))
     else:
-        query = query.where(HarvestSource.enabled.is_(True))
+        query = query.where(HarvestSource.enabled.is_(True), leases.due(utcnow()))
     return list(session.scalars(query))

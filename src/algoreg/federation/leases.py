@@ -11,7 +11,7 @@ lease expired and was taken over can never write again. A killed worker's lease 
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from algoreg.db.models import HarvestSource, utcnow
@@ -21,6 +21,11 @@ _SQLITE_TRIES = 20
 
 def _free(now: datetime) -> object:
     return or_(HarvestSource.lease_until.is_(None), HarvestSource.lease_until < now)
+
+
+def due(now: datetime) -> ColumnElement[bool]:
+    """The condition that a source's schedule lets it be harvested at ``now``."""
+    return or_(HarvestSource.next_due_at.is_(None), HarvestSource.next_due_at <= now)
 
 
 def claim(
@@ -33,9 +38,10 @@ def claim(
 ) -> int | None:
     """Lease one source to ``owner`` and return its id, or ``None`` when none is free.
 
-    Only sources whose lease is free or expired are taken; enabled ones unless ``source_ids``
-    names them; with ``not_attempted_since``, only sources not attempted since then (so one run
-    visits each source once). The least recently attempted source comes first. The caller commits.
+    Only sources whose lease is free or expired are taken; enabled ones that are due by their
+    schedule unless ``source_ids`` names them; with ``not_attempted_since``, only sources not
+    attempted since then (so one run visits each source once). The least recently attempted
+    source comes first. The caller commits.
     """
     now = utcnow()
     # The same conditions guard the conditional UPDATE on SQLite, so a source another worker
@@ -49,7 +55,7 @@ def claim(
     if source_ids is not None:
         query = query.where(HarvestSource.id.in_(list(source_ids)))
     else:
-        query = query.where(HarvestSource.enabled.is_(True))
+        query = query.where(HarvestSource.enabled.is_(True), due(now))
     query = query.order_by(HarvestSource.last_attempt_at.asc().nulls_first(), HarvestSource.id).limit(1)
     until = now + timedelta(seconds=lease_seconds)
     values = {"lease_owner": owner, "lease_until": until, "last_attempt_at": now}

@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from algoreg.db.models import HarvestItem, HarvestQuarantine, HarvestRun, HarvestSource
-from algoreg.errors import Conflict, Forbidden, NotFound
+from algoreg.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from algoreg.federation.addresses import IPNetwork, check_source_url
 from algoreg.register.audit import record_event
 from algoreg.register.organisations import OrganisationIn, OrganisationKind
@@ -43,6 +43,9 @@ from algoreg.standard.enums import PublicationCategory
 DEFAULT_CATEGORIES: frozenset[str] = frozenset(
     {PublicationCategory.HIGH_RISK_AI.value, PublicationCategory.IMPACTFUL.value}
 )
+
+#: The longest schedule a source may have: a year, in minutes.
+MAX_EVERY_MINUTES = 525_600
 
 #: Failed runs in a row after which a source is marked unhealthy.
 UNHEALTHY_AFTER = 5
@@ -82,6 +85,12 @@ class SourceIn(BaseModel):
         description="Harvest every publication category, not only high-risk AI and impactful algorithms.",
     )
     enabled: bool = True
+    every_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_EVERY_MINUTES,
+        description="Harvest at most once per this many minutes; left out: in every run.",
+    )
 
     @field_validator("url")
     @classmethod
@@ -127,6 +136,8 @@ class SourceView:
     token_env: str | None
     all_categories: bool
     enabled: bool
+    every_minutes: int | None
+    next_due_at: datetime | None
     cursor: int
     consecutive_failures: int
     unhealthy: bool
@@ -209,6 +220,7 @@ def add_source(
         token_env=data.token_env,
         all_categories=data.all_categories,
         enabled=data.enabled,
+        every_minutes=data.every_minutes,
         cursor=0,
         consecutive_failures=0,
         unhealthy=False,
@@ -240,6 +252,39 @@ def set_enabled(session: Session, principal: Principal, source_id: int, enabled:
     return source
 
 
+def set_schedule(
+    session: Session, principal: Principal, source_id: int, every_minutes: int | None
+) -> HarvestSource:
+    """Harvest a source at most once per ``every_minutes`` (``None``: in every run); admins only.
+
+    The source is due at once after a change, so the new schedule counts from its next run.
+    """
+    if not principal.is_superuser:
+        raise Forbidden("Only an administrator of this Algoreg instance may change harvest sources.")
+    if every_minutes is not None and not 1 <= every_minutes <= MAX_EVERY_MINUTES:
+        raise InvalidInput(
+            problems=[
+                FieldProblem(
+                    field="every_minutes",
+                    reason=f"must be a whole number of minutes from 1 to {MAX_EVERY_MINUTES}, "
+                    f"or left out for every run; got {every_minutes}",
+                )
+            ],
+            summary="The schedule is not valid; nothing was changed.",
+        )
+    source = get_source(session, source_id)
+    source.every_minutes = every_minutes
+    source.next_due_at = None
+    record_event(
+        session,
+        principal,
+        "harvest.source.schedule",
+        summary=f"Harvest source {source_id}: "
+        + (f"at most every {every_minutes} minutes" if every_minutes else "in every run"),
+    )
+    return source
+
+
 def get_source(session: Session, source_id: int) -> HarvestSource:
     """Return the source with ``source_id`` or raise :class:`NotFound`."""
     source = session.get(HarvestSource, source_id)
@@ -267,6 +312,8 @@ def list_sources(session: Session) -> list[SourceView]:
             token_env=s.token_env,
             all_categories=s.all_categories,
             enabled=s.enabled,
+            every_minutes=s.every_minutes,
+            next_due_at=s.next_due_at,
             cursor=s.cursor,
             consecutive_failures=s.consecutive_failures,
             unhealthy=s.unhealthy,

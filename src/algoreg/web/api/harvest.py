@@ -12,10 +12,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from algoreg.errors import Forbidden
+from algoreg.errors import FieldProblem, Forbidden, InvalidInput
 from algoreg.federation import discovery_client, sources
 from algoreg.federation.addresses import IPNetwork
-from algoreg.federation.sources import QuarantineView, RunView, SourceIn, SourceKind, SourceView
+from algoreg.federation.sources import (
+    MAX_EVERY_MINUTES,
+    QuarantineView,
+    RunView,
+    SourceIn,
+    SourceKind,
+    SourceView,
+)
 from algoreg.register.roles import Principal
 from algoreg.web.deps import Actor, UoW
 
@@ -37,6 +44,12 @@ class SourceOut(BaseModel):
     )
     all_categories: bool = Field(description="False: only high-risk AI systems and impactful algorithms.")
     enabled: bool
+    every_minutes: int | None = Field(
+        description="Harvested at most once per this many minutes; null: every run."
+    )
+    next_due_at: datetime | None = Field(
+        description="When a scheduled source is next harvested; null: next run."
+    )
     cursor: int = Field(description="The last feed seq applied (register sources).")
     records: int = Field(description="Records harvested from this source (public or withdrawn).")
     quarantined: int = Field(description="Records held back because they are not valid.")
@@ -160,22 +173,44 @@ def get_source(source_id: int, uow: UoW) -> SourceOut:
     return _source_out(uow, source_id)
 
 
-class SourceSwitch(BaseModel):
-    """Whether a source is harvested."""
+class SourceChange(BaseModel):
+    """What may be changed of a source: whether it is harvested, and how often."""
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: StrictBool = Field(description="true: harvest this source; false: leave it out of every run.")
+    enabled: StrictBool | None = Field(
+        default=None, description="true: harvest this source; false: leave it out of every run."
+    )
+    every_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_EVERY_MINUTES,
+        description="Harvest at most once per this many minutes; null: in every run.",
+    )
 
 
 @router.patch("/sources/{source_id}")
-def switch_source(source_id: int, data: SourceSwitch, uow: UoW, actor: Actor) -> SourceOut:
-    """Switch harvesting of a source on or off; needs an instance administrator's token.
+def change_source(source_id: int, data: SourceChange, uow: UoW, actor: Actor) -> SourceOut:
+    """Switch harvesting of a source on or off, or set its schedule; needs an instance administrator.
 
-    What was harvested from a source stays when it is switched off.
+    Only the fields given are changed. What was harvested from a source stays when it is switched off.
     """
+    given = data.model_fields_set
+    if not given:
+        raise InvalidInput(
+            problems=[FieldProblem(field="body", reason="give 'enabled', 'every_minutes' or both")],
+            summary="Nothing to change; nothing was changed.",
+        )
     with uow() as session:
-        sources.set_enabled(session, actor, source_id, data.enabled)
+        if "enabled" in given:
+            if data.enabled is None:
+                raise InvalidInput(
+                    problems=[FieldProblem(field="enabled", reason="must be true or false, not null")],
+                    summary="The change is not valid; nothing was changed.",
+                )
+            sources.set_enabled(session, actor, source_id, data.enabled)
+        if "every_minutes" in given:
+            sources.set_schedule(session, actor, source_id, data.every_minutes)
     return _source_out(uow, source_id)
 
 

@@ -14,4 +14,8 @@ Modules:
 * :mod:`.proxies` and :mod:`.origin` — features that stand in for a protected attribute, and
   columns that hold origin-related personal data.
 * :mod:`.clustering` — unsupervised bias detection when no protected attribute is available.
+* :mod:`.analysis` — the whole analysis of decision data in one call (settings in :mod:`.settings`,
+  results in :mod:`.results`, plain-language sentences in :mod:`.messages`).
+* :mod:`.monitoring` — the same analysis per period, and what changed in the latest one.
+* :mod:`.document` — any of these analyses as a versioned, hashed JSON document for reports.
 """

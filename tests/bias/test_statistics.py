@@ -196,6 +196,26 @@ def test_uncorrected_chi_square_test_otherwise(counts: tuple[int, int, int, int]
         assert result.test.statistic == pytest.approx((56 * 32 - 14 * 48) ** 2 * 150 / (70 * 80 * 104 * 46))
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    counts=st.tuples(st.integers(5, 10**7), st.integers(5, 10**7)).flatmap(
+        lambda sizes: st.tuples(
+            st.integers(0, sizes[0]), st.just(sizes[0]), st.integers(0, sizes[1]), st.just(sizes[1])
+        )
+    )
+)
+def test_chi_square_test_is_exactly_scipys(counts: tuple[int, int, int, int]) -> None:
+    # given two rates, up to ten million cases each (the test does SciPy's arithmetic without its wrappers)
+    x1, n1, x0, n0 = counts
+    table = np.array([[x1, n1 - x1], [x0, n0 - x0]])
+    # when
+    result = compare_proportions(*counts)
+    # then the statistic and p-value are bit for bit those of scipy.stats.chi2_contingency
+    if result.test.method is Method.PEARSON_CHI_SQUARE:
+        reference = stats.chi2_contingency(table, correction=False)
+        assert (result.test.statistic, result.test.p_value) == (reference.statistic, reference.pvalue)
+
+
 @st.composite
 def two_rates(draw: st.DrawFn) -> tuple[int, int, int, int]:
     trials, reference_trials = draw(st.integers(1, 3000)), draw(st.integers(1, 3000))

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Self
 
-from scipy import optimize, stats
+from scipy import optimize
 
 from algoreg.bias.statistics._checks import _check_two_proportions, _is_real, _open_unit_problem, _raise_if
+from algoreg.bias.statistics._normal import _cdf, _sf, _upper_quantile
 from algoreg.bias.statistics.methods import Method
 from algoreg.bias.statistics.proportions import Estimate, _katz_terms, _newcombe_limits
 from algoreg.errors import FieldProblem, InvalidInput
@@ -120,13 +121,13 @@ def _p_above(estimate: float, limits: Callable[[float], tuple[float, float]], bo
     largest_z = 40.0
     if estimate > bound:
         if limits(largest_z)[0] > bound:
-            return float(stats.norm.sf(largest_z))
+            return _sf(largest_z)
         z = optimize.brentq(lambda zz: limits(zz)[0] - bound, 0.0, largest_z, xtol=1e-10)
-        return float(stats.norm.sf(z))
+        return _sf(z)
     if limits(largest_z)[1] < bound:
-        return float(stats.norm.cdf(largest_z))
+        return _cdf(largest_z)
     z = optimize.brentq(lambda zz: limits(zz)[1] - bound, 0.0, largest_z, xtol=1e-10)
-    return float(stats.norm.cdf(z))
+    return _cdf(z)
 
 
 def equivalence_test(
@@ -156,12 +157,12 @@ def equivalence_test(
         "The equivalence test cannot be run.",
     )
     x1, n1, x0, n0 = int(successes), int(trials), int(reference_successes), int(reference_trials)
-    z = float(stats.norm.isf(alpha))
+    z = _upper_quantile(alpha)
     if tolerance.scale is Scale.RATIO:
         log_ratio, standard_error, _ = _katz_terms(x1, n1, x0, n0)
         estimate = math.exp(log_ratio)
-        p_lower = float(stats.norm.sf((log_ratio - math.log(tolerance.lower)) / standard_error))
-        p_upper = float(stats.norm.cdf((log_ratio - math.log(tolerance.upper)) / standard_error))
+        p_lower = _sf((log_ratio - math.log(tolerance.lower)) / standard_error)
+        p_upper = _cdf((log_ratio - math.log(tolerance.upper)) / standard_error)
         interval = Estimate(
             estimate,
             math.exp(log_ratio - z * standard_error),

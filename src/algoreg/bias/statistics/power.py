@@ -7,8 +7,6 @@ equal rates; the normal approximation of the two one-sided tests for equivalence
 import math
 from dataclasses import dataclass
 
-from scipy import stats
-
 from algoreg.bias.statistics._checks import (
     _count_problem,
     _is_real,
@@ -16,7 +14,7 @@ from algoreg.bias.statistics._checks import (
     _raise_if,
     _rate_problem,
 )
-from algoreg.bias.statistics._normal import _z
+from algoreg.bias.statistics._normal import _cdf, _quantile, _upper_quantile, _z
 from algoreg.bias.statistics.equivalence import DEFAULT_TOLERANCE, Scale, Tolerance
 from algoreg.bias.statistics.methods import Method
 from algoreg.errors import FieldProblem, InvalidInput
@@ -103,11 +101,7 @@ def detectable_disparity(
         if int(value) == 0:
             raise InvalidInput([FieldProblem(name, "must be at least 1")], "No disparity can be detected.")
     p0 = float(reference_rate)
-    half_h = (
-        (_z(1.0 - alpha) + float(stats.norm.ppf(power)))
-        * math.sqrt(1.0 / trials + 1.0 / reference_trials)
-        / 2
-    )
+    half_h = (_z(1.0 - alpha) + _quantile(power)) * math.sqrt(1.0 / trials + 1.0 / reference_trials) / 2
     angle = _arcsine(p0)
     below = math.sin(angle - half_h) ** 2 if angle - half_h >= 0.0 else None
     above = math.sin(angle + half_h) ** 2 if angle + half_h <= math.pi / 2 else None
@@ -169,7 +163,7 @@ def cases_to_detect(
             "The number of cases cannot be computed.",
         )
     h = abs(2.0 * _arcsine(rate) - 2.0 * _arcsine(p0))
-    cases = math.ceil(2.0 * ((_z(1.0 - alpha) + float(stats.norm.ppf(power))) / h) ** 2)
+    cases = math.ceil(2.0 * ((_z(1.0 - alpha) + _quantile(power)) / h) ** 2)
     return CasesToDetect(
         reference_rate=p0,
         rate=rate,
@@ -187,7 +181,7 @@ def _equivalence_power(cases: int, rate: float, tolerance: Tolerance, z: float) 
     else:
         standard_error = math.sqrt(2.0 * rate * (1.0 - rate) / cases)
         lower, upper = tolerance.lower, tolerance.upper
-    chance = stats.norm.cdf(upper / standard_error - z) - stats.norm.cdf(lower / standard_error + z)
+    chance = _cdf(upper / standard_error - z) - _cdf(lower / standard_error + z)
     return max(0.0, float(chance))
 
 
@@ -215,7 +209,7 @@ def cases_for_equivalence(
         ],
         "The number of cases cannot be computed.",
     )
-    z = float(stats.norm.isf(alpha))
+    z = _upper_quantile(alpha)
     p = float(rate)
     high = 1
     while _equivalence_power(high, p, tolerance, z) < power:

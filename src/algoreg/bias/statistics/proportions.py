@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from algoreg.bias.statistics._checks import (
     _check_proportion,
@@ -150,14 +150,18 @@ def _katz_terms(x1: int, n1: int, x0: int, n0: int) -> tuple[float, float, float
 
 def _equal_rates_test(x1: int, n1: int, x0: int, n0: int) -> SignificanceTest:
     table = np.array([[x1, n1 - x1], [x0, n0 - x0]], dtype=np.int64)
-    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+    observed = table.astype(np.float64)
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
     min_expected = float(expected.min())
     if min_expected < MIN_EXPECTED_FOR_CHI_SQUARE:
         fisher = stats.fisher_exact(table)
         return SignificanceTest(Method.FISHER_EXACT, float(fisher.pvalue), None, min_expected)
-    chi2 = stats.chi2_contingency(table, correction=False)
+    # The same arithmetic as scipy.stats.chi2_contingency(table, correction=False), whose generic
+    # wrappers cost a millisecond per 2×2 table: Σ (observed − expected)² / expected, 1 degree of
+    # freedom, the p-value from SciPy's chi-square survival function.
+    statistic = float((((observed - expected) ** 2) / expected).sum())
     return SignificanceTest(
-        Method.PEARSON_CHI_SQUARE, float(chi2.pvalue), float(chi2.statistic), min_expected
+        Method.PEARSON_CHI_SQUARE, float(special.chdtrc(1.0, statistic)), statistic, min_expected
     )
 
 

@@ -169,8 +169,22 @@ def judge_disparity(
         ],
         "The disparity cannot be judged.",
     )
+    return _judged(successes, trials, reference_successes, reference_trials, adjusted_p_value, settings)
+
+
+def _judged(
+    successes: int,
+    trials: int,
+    reference_successes: int,
+    reference_trials: int,
+    adjusted_p_value: float | None,
+    settings: JudgementSettings,
+    comparison: ProportionComparison | None = None,
+) -> DisparityVerdict:
+    """:func:`judge_disparity` on checked input; ``comparison``, when given, of these same counts."""
     x1, n1, x0, n0 = int(successes), int(trials), int(reference_successes), int(reference_trials)
-    comparison = compare_proportions(x1, n1, x0, n0, settings.confidence) if min(n1, n0) >= 1 else None
+    if comparison is None and min(n1, n0) >= 1:
+        comparison = compare_proportions(x1, n1, x0, n0, settings.confidence)
     detectable = (
         detectable_disparity(n1, n0, x0 / n0, alpha=settings.q, power=settings.power)
         if comparison is not None
@@ -251,9 +265,9 @@ def judge_disparities(
         for index, (_, n1, _, n0) in enumerate(rows)
         if min(int(n1), int(n0)) >= 1 and _enough_cases(int(n1), int(n0), settings)
     ]
-    p_values = [compare_proportions(*rows[i], confidence=settings.confidence).test.p_value for i in tested]
+    comparisons = {i: compare_proportions(*rows[i], confidence=settings.confidence) for i in tested}
+    p_values = [comparisons[i].test.p_value for i in tested]
     adjusted = dict(zip(tested, benjamini_hochberg(p_values, settings.q).adjusted, strict=True))
     return tuple(
-        judge_disparity(*row, adjusted_p_value=adjusted.get(index), settings=settings)
-        for index, row in enumerate(rows)
+        _judged(*row, adjusted.get(index), settings, comparisons.get(index)) for index, row in enumerate(rows)
     )

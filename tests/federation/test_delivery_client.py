@@ -10,27 +10,24 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from algoreg.db.migrate import migrate
-from algoreg.db.session import make_engine, session_factory, transaction
+from algoreg.db.session import transaction
 from algoreg.federation.delivery_client import DeliveryClient, DeliveryError
 from algoreg.federation.delivery_push import PushReport, push_published
 from algoreg.register import accounts, algorithms, organisations
 from algoreg.register.organisations import OrganisationIn, OrganisationKind
 from algoreg.register.roles import SYSTEM, Role
 from algoreg.register.workflow import Action
-from tests.conftest import _postgres_database
 from tests.helpers import free_port
 from tests.samples import sample_record
+from tests.served import served_instance
 
 ALGOREG = Path(sys.executable).with_name("algoreg")
 
@@ -46,38 +43,8 @@ class Remote:
 @pytest.fixture(scope="module")
 def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
     """A second Algoreg instance served by ``algoreg serve`` on its own database."""
-    base = os.environ.get("ALGOREG_TEST_DATABASE_URL", "")
-    if base.startswith("postgresql"):
-        databases: Iterator[str] = _postgres_database(base)
-    else:
-        databases = iter([f"sqlite:///{tmp_path_factory.mktemp('remote') / 'remote.sqlite3'}"])
-    url = next(databases)
-    engine = make_engine(url)
-    migrate(engine)
-    port = free_port()
-    server = subprocess.Popen(
-        [str(ALGOREG), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, "ALGOREG_DATABASE_URL": url},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail(f"remote did not start: {server.stderr.read() if server.stderr else ''!r}")
-                time.sleep(0.2)
-        yield Remote(f"http://127.0.0.1:{port}/aanleverapi/v1_0", session_factory(engine))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        engine.dispose()
-        for _ in databases:  # drops a PostgreSQL database
-            pass
+    with served_instance(tmp_path_factory.mktemp("remote")) as instance:
+        yield Remote(f"{instance.root}/aanleverapi/v1_0", instance.factory)
 
 
 @dataclass(frozen=True)

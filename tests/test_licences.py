@@ -12,6 +12,7 @@ LOCK = Path(__file__).resolve().parents[1] / "requirements.lock"
 COMPATIBLE = {
     "MIT", "MIT-0", "BSD", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0", "ISC", "PSF-2.0", "Python-2.0",
     "MPL-2.0", "LGPL-2.1", "LGPL-3.0", "LGPL-3.0-only", "LGPL-3.0-or-later", "EUPL-1.2", "Unlicense", "Zlib",
+    "MIT-CMU",
 }  # fmt: skip
 
 _CLASSIFIERS = {
@@ -21,6 +22,8 @@ _CLASSIFIERS = {
     "ISC License (ISCL)": "ISC",
     "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0",
     "Python Software Foundation License": "PSF-2.0",
+    # Offered under a choice of licences (Pyphen: GPL-2.0+, LGPL-2.1+ or MPL-1.1); we take LGPL-2.1+.
+    "GNU Lesser General Public License v2 or later (LGPLv2+)": "LGPL-2.1",
 }
 _FREE_TEXT = {"mit": "MIT", "mit license": "MIT", "bsd": "BSD", "bsd-3-clause": "BSD-3-Clause",
               "isc license": "ISC", "apache 2.0": "Apache-2.0", "apache-2.0": "Apache-2.0",

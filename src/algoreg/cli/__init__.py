@@ -2,7 +2,7 @@
 
 import typer
 
-from algoreg.cli import accounts, check, deliver, harvest, register, server, upgrade, verify
+from algoreg.cli import accounts, bias, check, deliver, harvest, register, server, upgrade, verify
 from algoreg.cli.standard import app as standard_app
 
 app = typer.Typer(
@@ -16,6 +16,7 @@ app.add_typer(accounts.org_app, name="org")
 app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.token_app, name="token")
 app.add_typer(harvest.app, name="harvest")
+app.add_typer(bias.app, name="bias")
 app.command("init")(server.init)
 app.command("serve")(server.serve)
 app.command("demo")(server.demo)

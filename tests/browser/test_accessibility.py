@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from algoreg.db.session import transaction
 from algoreg.federation import sources
 from algoreg.federation.sources import SourceIn, SourceKind
-from algoreg.register import algorithms
+from algoreg.register import algorithms, bias_reports
+from algoreg.register.bias_reports import ReportDetails
 from algoreg.register.roles import SYSTEM, Role
 from algoreg.register.workflow import Action
 from tests.browser.conftest import Tabs, assert_accessible, log_in, make_user
+from tests.register.test_bias_reports import document_bytes
 from tests.samples import sample_record
 
 PUBLISH = (Action.SUBMIT, Action.APPROVE, Action.PUBLISH)
@@ -25,7 +27,8 @@ PUBLISH = (Action.SUBMIT, Action.APPROVE, Action.PUBLISH)
 
 @pytest.fixture
 def register(factory: sessionmaker[Session], make_organisation: Callable[..., str]) -> str:
-    """An organisation with a published algorithm in two versions, a concept, and an admin."""
+    """An organisation with a published algorithm in two versions, a concept, an admin, and bias reports:
+    number 1 published, number 2 a draft."""
     make_organisation("gm0001", "Gemeente Voorbeeld")
     rich = sample_record(
         lawful_basis_grouping=[{"title": "Gemeentewet", "link": "https://wetten.overheid.nl/BWBR0005416"}],
@@ -44,6 +47,10 @@ def register(factory: sessionmaker[Session], make_organisation: Callable[..., st
         sources.add_source(
             session, SYSTEM, SourceIn(url="https://register.example/", kind=SourceKind.ALGOREG)
         )
+        details = ReportDetails(title="Wijk bij controle", period="2025", description="<p>Per wijk.</p>")
+        published = bias_reports.attach_report(session, SYSTEM, public_id, details, document_bytes())
+        bias_reports.publish_report(session, SYSTEM, public_id, published.id)
+        bias_reports.attach_report(session, SYSTEM, public_id, details, document_bytes(disparity=False))
     make_user(factory, "beheerder", {"gm0001": Role.ADMIN}, superuser=True)
     return public_id
 
@@ -60,6 +67,10 @@ def public_pages(public_id: str) -> list[str]:
         "/organisaties",
         "/organisaties/gm0001",
         "/statistieken",
+        "/biastoetsen",
+        "/biastoetsen?q=wijk&verdict=disparity_found",
+        "/biastoetsen?q=woordbestaatniet",
+        f"/algoritme/{public_id}/biastoets/1",
         "/inloggen",
         "/api/v1/docs",
         "/bestaat-niet",
@@ -75,6 +86,9 @@ def management_pages(public_id: str) -> list[str]:
         f"/beheer/algoritme/{public_id}/voorbeeld",
         f"/beheer/algoritme/{public_id}/geschiedenis",
         f"/beheer/algoritme/{public_id}/audit",
+        f"/beheer/algoritme/{public_id}/biastoets/nieuw",
+        f"/beheer/algoritme/{public_id}/biastoets/1",
+        f"/beheer/algoritme/{public_id}/biastoets/2",
         "/beheer/organisatie/gm0001/import",
         "/beheer/gebruikers",
         "/beheer/gebruikers/beheerder",
@@ -133,4 +147,15 @@ def test_forms_with_errors_are_accessible(page: Page, register: str, lang: str) 
     )
     page.locator("#import-form button[type=submit]").click()
     page.wait_for_load_state()
+    assert_accessible(page)
+    # and a bias test whose file is not JSON, without a title
+    page.goto(f"/beheer/algoritme/{register}/biastoets/nieuw?lang={lang}")
+    page.set_input_files(
+        "#report-document",
+        files=[{"name": "fout.json", "mimeType": "application/json", "buffer": b'{"format": '}],
+    )
+    page.locator("#report-period").fill("2025")
+    page.locator("#report-attach-submit").click()
+    page.wait_for_load_state()
+    assert page.locator("#report-error-summary").is_visible()
     assert_accessible(page)

@@ -307,6 +307,45 @@ class PublicationEntry(Base):
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class BiasReport(Base):
+    """A bias analysis attached to an algorithm: the document as attached, and what lists need of it.
+
+    ``document`` is the JSON text of an ``algoreg-bias/1`` document exactly as it was attached
+    (aggregates only; see ``algoreg.bias.document``), ``digest`` its integrity digest. The verdict
+    counts are copied from the document's summary so that lists and filters need not read it.
+    ``search_text`` is the folded title, description and period that text search looks in.
+    The register's own fields (state, who and when) live beside the document, never in it.
+    """
+
+    __tablename__ = "bias_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    algorithm_id: Mapped[int] = mapped_column(ForeignKey("algorithm.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    period: Mapped[str] = mapped_column(String(300))
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    mode: Mapped[str] = mapped_column(String(16))
+    document: Mapped[str] = mapped_column(Text)
+    document_bytes: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    analysed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    comparisons: Mapped[int] = mapped_column(Integer)
+    disparity_found: Mapped[int] = mapped_column(Integer)
+    no_disparity_beyond_tolerance: Mapped[int] = mapped_column(Integer)
+    inconclusive: Mapped[int] = mapped_column(Integer)
+    too_few_cases: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    published_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    algorithm: Mapped[Algorithm] = relationship()
+
+
 # --- federation: the harvester (central side) -------------------------------------------------
 
 

@@ -47,7 +47,7 @@ from algoreg.db.models import (
     SearchTheme,
 )
 from algoreg.register.organisations import OrganisationKind
-from algoreg.register.search_index import stems_in_python
+from algoreg.register.search_index import BIAS_TEST_ASSESSMENT, stems_in_python
 from algoreg.register.search_text import fts5_query, query_words, tsquery
 from algoreg.standard.enums import Category, PublicationCategory, Status
 from algoreg.standard.metadata import Language, enum_labels
@@ -97,6 +97,14 @@ ASSESSMENT_LABELS: dict[str, str] = {ASSESSMENT_DONE: "Yes", ASSESSMENT_NONE: "N
 
 #: Facets whose labels are interface text to translate (the others are data or names).
 TRANSLATED_FACETS: frozenset[Facet] = frozenset({Facet.KIND, Facet.ASSESSMENT})
+
+#: English labels of the assessment titles the register gives itself (record titles are shown as written).
+ASSESSMENT_TITLE_LABELS_EN: dict[str, str] = {BIAS_TEST_ASSESSMENT: "Bias test"}
+
+
+def assessment_title_label(title: str, lang: Language) -> str:
+    """How an assessment title is shown in ``lang``: as written, but the register's own titles in English."""
+    return ASSESSMENT_TITLE_LABELS_EN.get(title, title) if lang == "en" else title
 
 
 @dataclass(frozen=True)
@@ -424,7 +432,11 @@ def _facets(
         FacetResult(Facet.ASSESSMENT, values(Facet.ASSESSMENT, ASSESSMENT_LABELS, keep_order=True), True),
         FacetResult(
             Facet.ASSESSMENT_TITLE,
-            values(Facet.ASSESSMENT_TITLE, {t: t for t in shown_titles}, keep_order=False),
+            values(
+                Facet.ASSESSMENT_TITLE,
+                {t: assessment_title_label(t, lang) for t in shown_titles},
+                keep_order=False,
+            ),
             False,
         ),
     ]

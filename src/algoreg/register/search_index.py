@@ -3,6 +3,10 @@
 The register's workflow calls :func:`refresh_search_entry` after every step, inside the same
 transaction, so the index always shows what is public (published, not retracted, not archived),
 in its public version. :func:`rebuild_search_index` builds it anew from the register.
+
+A published bias report counts as an impact assessment of its algorithm: while one is published,
+the algorithm's assessments include :data:`BIAS_TEST_ASSESSMENT` (publishing and withdrawing a
+report refresh the entry). The algorithm's record itself is not changed.
 """
 
 from collections.abc import Iterable, Mapping
@@ -10,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, column, delete, insert, select, table
+from sqlalchemy import Connection, column, delete, insert, inspect, select, table
 from sqlalchemy.orm import Session
 
 from algoreg.db.models import (
     Algorithm,
     AlgorithmVersion,
+    BiasReport,
     SearchAssessment,
     SearchDocument,
     SearchEntry,
@@ -27,6 +32,11 @@ from algoreg.register.search_text import fold, searchable_text, stemmed
 SEARCH_FTS = table(
     "search_fts", column("rowid"), column("terms_name"), column("terms_summary"), column("terms_body")
 )
+
+#: The impact-assessment title of an algorithm with a published bias report (Dutch, as record titles are).
+BIAS_TEST_ASSESSMENT = "Biastoets"
+#: The state of a bias report the public can see (``algoreg.register.bias_reports.ReportState``).
+PUBLISHED_REPORT_STATE = "published"
 
 
 @dataclass(frozen=True)
@@ -48,11 +58,14 @@ def index_rows(
     published_at: datetime,
     record: Mapping[str, Any],
     stem_words: bool,
+    extra_assessments: Iterable[str] = (),
 ) -> IndexRows:
     """Return the index rows of one public algorithm from its public record.
 
     With ``stem_words`` (SQLite) the text is given as Snowball stems for the FTS5 table; without
     it (PostgreSQL) as plain text from which the database builds its Dutch ``tsvector``.
+    ``extra_assessments`` are assessment titles the register knows of besides the record's own
+    (such as :data:`BIAS_TEST_ASSESSMENT`); they count as impact assessments too.
     """
     text = searchable_text(record)
     titles = sorted(
@@ -61,6 +74,7 @@ def index_rows(
             for row in record.get("impacttoetsen_grouping") or []
             if isinstance(row, Mapping) and str(row.get("title") or "").strip()
         }
+        | {title.strip()[:500] for title in extra_assessments if title.strip()}
     )
     themes = sorted({str(theme) for theme in record.get("category") or []})
     name = str(record.get("name") or "")
@@ -132,6 +146,18 @@ def _public_rows(session: Session, algorithm_ids: Iterable[int] | None) -> Itera
     return session.execute(query).all()
 
 
+def _bias_tested(session: Session, algorithm_ids: list[int]) -> set[int]:
+    """The ids among ``algorithm_ids`` of algorithms with at least one published bias report."""
+    query = select(BiasReport.algorithm_id).where(
+        BiasReport.state == PUBLISHED_REPORT_STATE, BiasReport.algorithm_id.in_(algorithm_ids)
+    )
+    return set(session.scalars(query.distinct()))
+
+
+def _extra_assessments(algorithm_id: int, tested: set[int]) -> tuple[str, ...]:
+    return (BIAS_TEST_ASSESSMENT,) if algorithm_id in tested else ()
+
+
 def write_index_rows(session: Session | Connection, rows: list[IndexRows]) -> None:
     """Insert the index rows of algorithms that have none yet (also used for bulk loading)."""
     if not rows:
@@ -167,6 +193,7 @@ def refresh_search_entry(session: Session, algorithm_id: int) -> bool:
     session.flush()
     _remove(session, algorithm_id)
     stem_words = stems_in_python(session)
+    tested = _bias_tested(session, [algorithm_id])
     rows = [
         index_rows(
             algorithm_id=row.id,
@@ -175,6 +202,7 @@ def refresh_search_entry(session: Session, algorithm_id: int) -> bool:
             published_at=row.published_at,
             record=row.record,
             stem_words=stem_words,
+            extra_assessments=_extra_assessments(row.id, tested),
         )
         for row in _public_rows(session, [algorithm_id])
     ]
@@ -188,8 +216,12 @@ def rebuild_search_index(session: Session, batch_size: int = 1000) -> int:
     _remove(session, None)
     stem_words = stems_in_python(session)
     ids = list(session.scalars(select(Algorithm.id).where(Algorithm.public_version_number.is_not(None))))
+    # Migration 0003 rebuilds the index before the bias report table exists (migration 0008).
+    reports_exist = inspect(session.connection()).has_table(BiasReport.__tablename__)
     count = 0
     for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        tested = _bias_tested(session, chunk) if reports_exist else set()
         batch = [
             index_rows(
                 algorithm_id=row.id,
@@ -198,8 +230,9 @@ def rebuild_search_index(session: Session, batch_size: int = 1000) -> int:
                 published_at=row.published_at,
                 record=row.record,
                 stem_words=stem_words,
+                extra_assessments=_extra_assessments(row.id, tested),
             )
-            for row in _public_rows(session, ids[start : start + batch_size])
+            for row in _public_rows(session, chunk)
         ]
         write_index_rows(session, batch)
         count += len(batch)

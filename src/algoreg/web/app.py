@@ -8,7 +8,7 @@ from algoreg import __version__
 from algoreg.config import Settings, get_settings
 from algoreg.db.session import default_engine, session_factory
 from algoreg.register.sessions import instance_secret
-from algoreg.web.api import delivery, discovery, feed, harvest, standard, v1
+from algoreg.web.api import bias_reports, delivery, discovery, feed, harvest, standard, v1
 from algoreg.web.deps import UnitOfWork
 from algoreg.web.errors import install_error_handlers
 from algoreg.web.limits import RequestLimits
@@ -16,9 +16,11 @@ from algoreg.web.pages import (
     admin,
     auth,
     manage,
+    manage_bias_reports,
     manage_harvest,
     oidc,
     public_algorithm,
+    public_bias_reports,
     public_organisations,
     public_search,
     statistics,
@@ -31,9 +33,11 @@ PAGE_ROUTERS = (
     oidc,
     public_search,
     public_algorithm,
+    public_bias_reports,
     public_organisations,
     statistics,
     manage,
+    manage_bias_reports,
     admin,
     manage_harvest,
 )
@@ -59,6 +63,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         app.state.secret = settings.secret_key or instance_secret(session)
     install_error_handlers(app)
     app.include_router(v1.router)
+    app.include_router(bias_reports.router)
     app.include_router(standard.router)
     app.include_router(feed.router)
     app.include_router(discovery.router)

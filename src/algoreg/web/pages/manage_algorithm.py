@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from algoreg.errors import Conflict, StaleWrite
-from algoreg.register import algorithms, workspace
+from algoreg.register import algorithms, bias_reports, workspace
 from algoreg.register.algorithms import AlgorithmView, VersionView
 from algoreg.register.diff import diff_records
 from algoreg.register.presentation import change_rows, record_sections
@@ -47,6 +47,10 @@ AUDIT_ACTIONS: dict[str, str] = {
     "algorithm.retract": "Publication retracted",
     "algorithm.archive": "Archived",
     "algorithm.unarchive": "Taken out of the archive",
+    "bias_report.attach": "Bias test attached",
+    "bias_report.edit": "Bias test edited",
+    "bias_report.publish": "Bias test published",
+    "bias_report.withdraw": "Bias test withdrawn",
 }
 
 
@@ -62,6 +66,7 @@ def _page(
         view = algorithms.view(session, user.principal, public_id)
         actions = workspace.permitted_actions(session, user.principal, view)
         role = workspace.role_in(session, user.principal, view.organisation_code)
+        reports = bias_reports.reports_of_algorithm(session, user.principal, public_id)
     may_edit = role is not None and role.rank >= Role.EDITOR.rank and view.state.value != "archived"
     context = common_context(request) | {
         "algorithm": view,
@@ -71,6 +76,8 @@ def _page(
         "may_edit": may_edit,
         "alert": alert,
         "forward_actions": FORWARD_ACTIONS,
+        "bias_reports": reports,
+        "bias_document_megabytes": bias_reports.MAX_DOCUMENT_BYTES // 1024 // 1024,
     }
     return render(request, "manage/algorithm.html", context, status_code)
 

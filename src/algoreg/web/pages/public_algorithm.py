@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from algoreg.errors import NotFound
 from algoreg.federation.provenance import provenance_of
-from algoreg.register import algorithms
+from algoreg.register import algorithms, bias_reports
 from algoreg.register.algorithms import PublicAlgorithm
 from algoreg.register.diff import diff_records
 from algoreg.register.presentation import change_rows, record_sections
@@ -54,6 +54,7 @@ def _algorithm_page(
     current = history[-1]
     with uow() as session:
         source = provenance_of(session, shown.public_id)
+        reports = bias_reports.reports_of_algorithm(session, None, shown.public_id)
     lang = request.state.lang
     return render(
         request,
@@ -66,6 +67,7 @@ def _algorithm_page(
             "sections": record_sections(shown.record, lang),
             "choice": VersionChoice.default(history),
             "provenance": source,
+            "bias_reports": reports,
         },
     )
 

@@ -22,16 +22,16 @@ from playwright.sync_api import sync_playwright
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
-import algoreg.bias
+import algoreg.web.reports.bias
 from algoreg.bias.aggregate import StageCounts, analyse_stages
 from algoreg.bias.analysis import analyse
 from algoreg.bias.document import to_document
 from algoreg.bias.messages import LEGAL_QUESTION_IDS, TEMPLATES, Message, render
 from algoreg.bias.monitoring import analyse_periods
-from algoreg.bias.report import build_report, render_fragment, render_html, render_pdf
 from algoreg.bias.results import BiasAnalysis
 from algoreg.errors import InvalidInput
 from algoreg.web.i18n import catalog, translations
+from algoreg.web.reports.bias import build_report, render_fragment, render_html, render_pdf
 from algoreg.web.templating import TEMPLATES as TEMPLATE_DIR
 from tests.browser.conftest import AXE, CHROMIUM, WCAG_TAGS
 
@@ -443,7 +443,7 @@ def test_every_message_and_report_text_has_a_dutch_translation_with_the_same_pla
         template.text if template.plural is None else (template.text, template.plural)
         for template in TEMPLATES.values()
     ]
-    for path in sorted(Path(algoreg.bias.__file__).parent.glob("report*.py")):
+    for path in sorted(Path(algoreg.web.reports.bias.__file__).parent.glob("*.py")):
         for _line, message, _comments, _context in extract_from_file(
             "python", path, keywords={"_": None, "ngettext": (1, 2)}
         ):

@@ -36,11 +36,11 @@ from algoreg.bias.messages import render
 from algoreg.bias.monitoring import MonitoringAnalysis, analyse_periods
 from algoreg.bias.origin import scan_frame
 from algoreg.bias.proxies import ProxyReport, detect_proxies, feature_associations
-from algoreg.bias.report import render_html, render_pdf
 from algoreg.bias.results import BiasAnalysis, IntervalEstimate, VerdictSummary, group_label
 from algoreg.bias.statistics import JudgementSettings, Scale, Tolerance, Verdict
 from algoreg.cli.context import console, errors
 from algoreg.errors import AlgoregError, FieldProblem, InvalidInput
+from algoreg.web.reports.bias import render_html, render_pdf
 
 app = typer.Typer(
     help="Test decision data for bias (group metrics with statistics, proxies, clusters, origin data) "

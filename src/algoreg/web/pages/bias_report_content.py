@@ -1,7 +1,7 @@
-"""What the pages show of a bias report's analysis: the report of :mod:`algoreg.bias.report`, and labels.
+"""What the pages show of a bias report's analysis: the report of :mod:`algoreg.web.reports.bias`, and labels.
 
 The analysis itself — summary, every grouping with its chart and table, every finding, the legal
-questions — is drawn by :func:`algoreg.bias.report.render_fragment` in the page's language; the
+questions — is drawn by :func:`algoreg.web.reports.bias.render_fragment` in the page's language; the
 pages around it add what the register knows of the report (title, algorithm, period, state).
 """
 
@@ -33,7 +33,9 @@ def report_fragment(document: str, lang: i18n.Language) -> Markup:
     The document is checked again on the way (format, digest, schema); every text in the fragment
     is escaped by the renderer, so it is safe to put in the page as it is.
     """
-    from algoreg.bias.report import render_fragment  # charts and statistics load on the first report shown
+    from algoreg.web.reports.bias import (
+        render_fragment,  # charts and statistics load on the first report shown
+    )
 
     html = render_fragment(json.loads(document), lang, heading_level=2)
     return Markup(html)  # noqa: S704 (the renderer escapes every text it puts in)

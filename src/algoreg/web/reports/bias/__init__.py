@@ -33,12 +33,15 @@ import algoreg.web
 from algoreg.bias.aggregate import StageAnalysis
 from algoreg.bias.document import FORMAT, AggregateAnalysis, AnyAnalysis, aggregate_analysis, from_document
 from algoreg.bias.monitoring import MonitoringAnalysis
-from algoreg.bias.report_decisions import decision_sections
-from algoreg.bias.report_monitoring import monitoring_sections
-from algoreg.bias.report_parts import legal_section, method_section
-from algoreg.bias.report_stages import aggregate_sections
-from algoreg.bias.report_texts import ReportTexts
-from algoreg.bias.report_tree import (
+from algoreg.bias.results import BiasAnalysis
+from algoreg.errors import AlgoregError, FieldProblem, InvalidInput
+from algoreg.web.i18n import LANGUAGES, Language, translations
+from algoreg.web.reports.bias.decisions import decision_sections
+from algoreg.web.reports.bias.monitoring import monitoring_sections
+from algoreg.web.reports.bias.parts import legal_section, method_section
+from algoreg.web.reports.bias.stages import aggregate_sections
+from algoreg.web.reports.bias.texts import ReportTexts
+from algoreg.web.reports.bias.tree import (
     Block,
     Figure,
     FindingItem,
@@ -50,9 +53,6 @@ from algoreg.bias.report_tree import (
     Section,
     Table,
 )
-from algoreg.bias.results import BiasAnalysis
-from algoreg.errors import AlgoregError, FieldProblem, InvalidInput
-from algoreg.web.i18n import LANGUAGES, Language, translations
 
 __all__ = [
     "Block",

@@ -4,8 +4,10 @@ and the flags for origin-related data."""
 
 from collections.abc import Sequence
 
-from algoreg.bias.report_charts import IntervalChart, IntervalPoint
-from algoreg.bias.report_parts import (
+from algoreg.bias.results import BiasAnalysis, Finding, GroupingResult, OriginCheck, group_label
+from algoreg.bias.statistics import Verdict
+from algoreg.web.reports.bias.charts import IntervalChart, IntervalPoint
+from algoreg.web.reports.bias.parts import (
     VERDICT_ORDER,
     figure,
     findings_block,
@@ -15,10 +17,8 @@ from algoreg.bias.report_parts import (
     settings_table,
     summary_section,
 )
-from algoreg.bias.report_texts import ReportTexts, capital
-from algoreg.bias.report_tree import Block, Figure, Items, Paragraph, Section, Table
-from algoreg.bias.results import BiasAnalysis, Finding, GroupingResult, OriginCheck, group_label
-from algoreg.bias.statistics import Verdict
+from algoreg.web.reports.bias.texts import ReportTexts, capital
+from algoreg.web.reports.bias.tree import Block, Figure, Items, Paragraph, Section, Table
 
 
 def decision_sections(texts: ReportTexts, analysis: BiasAnalysis) -> list[Section]:

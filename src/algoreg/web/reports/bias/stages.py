@@ -4,8 +4,9 @@ from collections.abc import Callable
 
 from algoreg.bias.document import AggregateAnalysis, GroupAtStageResult, StageComparison, StageResultModel
 from algoreg.bias.messages import Message
-from algoreg.bias.report_charts import IntervalChart, IntervalPoint
-from algoreg.bias.report_parts import (
+from algoreg.bias.statistics import Verdict
+from algoreg.web.reports.bias.charts import IntervalChart, IntervalPoint
+from algoreg.web.reports.bias.parts import (
     VERDICT_ORDER,
     figure,
     findings_block,
@@ -13,9 +14,8 @@ from algoreg.bias.report_parts import (
     settings_table,
     summary_section,
 )
-from algoreg.bias.report_texts import ReportTexts
-from algoreg.bias.report_tree import Block, Paragraph, Section, Table
-from algoreg.bias.statistics import Verdict
+from algoreg.web.reports.bias.texts import ReportTexts
+from algoreg.web.reports.bias.tree import Block, Paragraph, Section, Table
 
 
 def aggregate_sections(texts: ReportTexts, analysis: AggregateAnalysis) -> list[Section]:

@@ -5,12 +5,21 @@ from collections.abc import Iterable, Sequence
 
 from algoreg.bias.document import JudgementSettingsResult
 from algoreg.bias.messages import Message
-from algoreg.bias.report_charts import IntervalChart, TrendChart, chart_image
-from algoreg.bias.report_texts import ReportTexts, capital
-from algoreg.bias.report_tree import Figure, FindingItem, Findings, Items, Pairs, Paragraph, Section, Table
 from algoreg.bias.results import RateEstimate, VerdictSummary, tolerance_message
 from algoreg.bias.settings import AnalysisSettings
 from algoreg.bias.statistics import Verdict
+from algoreg.web.reports.bias.charts import IntervalChart, TrendChart, chart_image
+from algoreg.web.reports.bias.texts import ReportTexts, capital
+from algoreg.web.reports.bias.tree import (
+    Figure,
+    FindingItem,
+    Findings,
+    Items,
+    Pairs,
+    Paragraph,
+    Section,
+    Table,
+)
 
 #: The order verdicts are listed in, most serious first.
 VERDICT_ORDER = (

@@ -2,9 +2,10 @@
 latest period, and the latest period's own analysis."""
 
 from algoreg.bias.monitoring import GapChange, MonitoringAnalysis, Trend
-from algoreg.bias.report_charts import TrendChart, TrendPoint
-from algoreg.bias.report_decisions import grouping_section
-from algoreg.bias.report_parts import (
+from algoreg.bias.results import group_label
+from algoreg.web.reports.bias.charts import TrendChart, TrendPoint
+from algoreg.web.reports.bias.decisions import grouping_section
+from algoreg.web.reports.bias.parts import (
     VERDICT_ORDER,
     figure,
     findings_block,
@@ -12,9 +13,8 @@ from algoreg.bias.report_parts import (
     settings_table,
     summary_section,
 )
-from algoreg.bias.report_texts import ReportTexts, capital
-from algoreg.bias.report_tree import Block, Items, Paragraph, Section, Table
-from algoreg.bias.results import group_label
+from algoreg.web.reports.bias.texts import ReportTexts, capital
+from algoreg.web.reports.bias.tree import Block, Items, Paragraph, Section, Table
 
 
 def monitoring_sections(texts: ReportTexts, analysis: MonitoringAnalysis) -> list[Section]:

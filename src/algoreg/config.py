@@ -26,6 +26,23 @@ class Settings(BaseSettings):
         default=20 * 1024 * 1024,
         description="Largest import file accepted through the API, in bytes.",
     )
+    bias_max_upload_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest decision-data file (CSV, Parquet, XLSX) accepted by the bias analysis in the API "
+            "and the web tool, in bytes. The file is deleted once analysed; only the aggregated "
+            "analysis is kept, and only when it is attached to an algorithm."
+        ),
+    )
+    bias_max_unpacked_bytes: int = Field(
+        default=2 * 1024 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest size, in bytes, that an uploaded XLSX or Parquet file may unpack to according to "
+            "its own metadata; larger ones are refused before any row is read."
+        ),
+    )
     secret_key: str | None = Field(
         default=None,
         description="Key that signs CSRF tokens; by default a random key kept in the database.",

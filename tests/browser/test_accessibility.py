@@ -89,6 +89,8 @@ def management_pages(public_id: str) -> list[str]:
         f"/beheer/algoritme/{public_id}/biastoets/nieuw",
         f"/beheer/algoritme/{public_id}/biastoets/1",
         f"/beheer/algoritme/{public_id}/biastoets/2",
+        f"/beheer/algoritme/{public_id}/biastoets/analyseren",
+        "/beheer/biastoets/analyseren",
         "/beheer/organisatie/gm0001/import",
         "/beheer/gebruikers",
         "/beheer/gebruikers/beheerder",

@@ -298,6 +298,17 @@ def _search_text(details: ReportDetails) -> str:
 # --- writing ------------------------------------------------------------------------------------
 
 
+def require_may_attach(session: Session, principal: Principal, public_id: str) -> Algorithm:
+    """The algorithm, when ``principal`` may attach bias reports to it (editor role); else raises.
+
+    Raises :class:`NotFound` for an unknown algorithm and :class:`Forbidden` without the role — so
+    that work done before attaching (an analysis of uploaded data) can be refused before it starts.
+    """
+    algorithm = find_algorithm(session, public_id)
+    principal.require(algorithm.organisation_id, Role.EDITOR, "attach a bias report to this algorithm")
+    return algorithm
+
+
 def attach_report(
     session: Session,
     principal: Principal,
@@ -311,8 +322,7 @@ def attach_report(
     :func:`read_document`; any problem raises :class:`InvalidInput` (the document's under
     ``document``) and nothing is stored. Audited as ``bias_report.attach``.
     """
-    algorithm = find_algorithm(session, public_id)
-    principal.require(algorithm.organisation_id, Role.EDITOR, "attach a bias report to this algorithm")
+    algorithm = require_may_attach(session, principal, public_id)
     checked, read = _checked(details, document)
     summary = read.analysis.summary
     now = utcnow()

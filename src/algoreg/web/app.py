@@ -8,7 +8,7 @@ from algoreg import __version__
 from algoreg.config import Settings, get_settings
 from algoreg.db.session import default_engine, session_factory
 from algoreg.register.sessions import instance_secret
-from algoreg.web.api import bias_reports, delivery, discovery, feed, harvest, standard, v1
+from algoreg.web.api import bias_analyses, bias_reports, delivery, discovery, feed, harvest, standard, v1
 from algoreg.web.deps import UnitOfWork
 from algoreg.web.errors import install_error_handlers
 from algoreg.web.limits import RequestLimits
@@ -16,6 +16,7 @@ from algoreg.web.pages import (
     admin,
     auth,
     manage,
+    manage_bias_analysis,
     manage_bias_reports,
     manage_harvest,
     oidc,
@@ -38,6 +39,7 @@ PAGE_ROUTERS = (
     statistics,
     manage,
     manage_bias_reports,
+    manage_bias_analysis,
     admin,
     manage_harvest,
 )
@@ -64,6 +66,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     install_error_handlers(app)
     app.include_router(v1.router)
     app.include_router(bias_reports.router)
+    app.include_router(bias_analyses.router)
     app.include_router(standard.router)
     app.include_router(feed.router)
     app.include_router(discovery.router)
@@ -83,5 +86,9 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         RequestLimits,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
+        larger_uploads={
+            bias_analyses.UPLOAD_SUFFIX: settings.bias_max_upload_bytes,
+            manage_bias_analysis.UPLOAD_SUFFIX: settings.bias_max_upload_bytes,
+        },
     )
     return app

@@ -1,7 +1,7 @@
 """ASGI middleware that bounds request bodies and insists on the right content type."""
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -42,7 +42,8 @@ class RequestLimits:
 
     Paths under ``json_prefixes`` must send ``application/json`` on POST, PUT and PATCH, except the
     paths listed in ``upload_suffixes``, which take ``multipart/form-data`` (file uploads) and may
-    be up to ``max_upload_bytes``.
+    be up to ``max_upload_bytes`` — or, for paths ending in a key of ``larger_uploads``, up to its
+    value (data for analyses, which may be much larger than an import of records).
     """
 
     def __init__(
@@ -52,12 +53,14 @@ class RequestLimits:
         max_upload_bytes: int,
         json_prefixes: tuple[str, ...] = ("/api/", "/aanleverapi/"),
         upload_suffixes: tuple[str, ...] = ("/import",),
+        larger_uploads: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
         self.json_prefixes = json_prefixes
-        self.upload_suffixes = upload_suffixes
+        self.larger_uploads = dict(larger_uploads or {})
+        self.upload_suffixes = (*upload_suffixes, *self.larger_uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,6 +70,9 @@ class RequestLimits:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         is_upload = path.endswith(self.upload_suffixes)
         limit = self.max_upload_bytes if is_upload else self.max_body_bytes
+        for suffix, larger in self.larger_uploads.items():
+            if path.endswith(suffix):
+                limit = larger
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _send_json(

@@ -137,7 +137,7 @@ def _translated(lang: i18n.Language, reason: str) -> tuple[str, bool]:
 
 
 @dataclass(frozen=True)
-class _Place:
+class AlgorithmPlace:
     """The algorithm a page is about, its organisation's id and the user's role there."""
 
     view: AlgorithmView
@@ -145,15 +145,15 @@ class _Place:
     role: Role | None
 
 
-def _place(uow: UoW, user: SignedIn, public_id: str) -> _Place:
+def algorithm_place(uow: UoW, user: SignedIn, public_id: str) -> AlgorithmPlace:
     """The algorithm, for a user with any role in its organisation (else NotFound)."""
     with uow() as session:
         view = algorithms.view(session, user.principal, public_id)
         organisation_id = algorithms.find_algorithm(session, public_id).organisation_id
-    return _Place(view, organisation_id, user.principal.role_in(organisation_id))
+    return AlgorithmPlace(view, organisation_id, user.principal.role_in(organisation_id))
 
 
-def _base(request: Request, place: _Place) -> dict[str, Any]:
+def _base(request: Request, place: AlgorithmPlace) -> dict[str, Any]:
     role = place.role
     return common_context(request) | {
         "algorithm": place.view,
@@ -169,7 +169,7 @@ def _base(request: Request, place: _Place) -> dict[str, Any]:
 
 def _new_page(
     request: Request,
-    place: _Place,
+    place: AlgorithmPlace,
     status_code: int = 200,
     values: dict[str, str] | None = None,
     problems: list[ShownProblem] | None = None,
@@ -193,7 +193,7 @@ def _report_page(
     values: dict[str, str] | None = None,
     problems: list[ShownProblem] | None = None,
 ) -> HTMLResponse:
-    place = _place(uow, user, public_id)
+    place = algorithm_place(uow, user, public_id)
     with uow() as session:
         report = bias_reports.get_report(session, user.principal, public_id, report_id)
         document = bias_reports.report_document(session, user.principal, public_id, report_id)
@@ -226,7 +226,7 @@ def _details(form: FormData) -> tuple[ReportDetails, dict[str, str]]:
 @router.get("/beheer/algoritme/{public_id}/biastoets/nieuw", response_class=HTMLResponse)
 def new_report(request: Request, public_id: str, user: User, uow: UoW) -> HTMLResponse:
     """The form to attach a bias analysis document to the algorithm (editors and up)."""
-    place = _place(uow, user, public_id)
+    place = algorithm_place(uow, user, public_id)
     user.principal.require(place.organisation_id, Role.EDITOR, "attach a bias report to this algorithm")
     return _new_page(request, place)
 
@@ -234,7 +234,7 @@ def new_report(request: Request, public_id: str, user: User, uow: UoW) -> HTMLRe
 @router.post("/beheer/algoritme/{public_id}/biastoetsen", response_class=HTMLResponse)
 async def attach(request: Request, public_id: str, user: User, uow: UoW) -> Response:
     """Attach the uploaded document as a draft report; every problem is shown with the form (422, 413)."""
-    place = _place(uow, user, public_id)
+    place = algorithm_place(uow, user, public_id)
     user.principal.require(place.organisation_id, Role.EDITOR, "attach a bias report to this algorithm")
     form = await request.form()
     lang: i18n.Language = request.state.lang

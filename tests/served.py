@@ -7,6 +7,7 @@ the test database when the tests run on PostgreSQL — so that two registers tal
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,8 +35,15 @@ class ServedInstance:
     factory: sessionmaker[Session]
 
 
-def wait_for_health(root: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    """Wait until ``root``/health answers; fail the test with the server's output when it never does."""
+STARTUP_SECONDS = 90
+"""How long a server may take to answer /health: generous, for a machine busy with other tests."""
+
+
+def wait_for_health(
+    root: str, process: subprocess.Popen[bytes], log: Path | None = None, timeout: float = STARTUP_SECONDS
+) -> None:
+    """Wait until ``root``/health answers; fail the test with the end of the server's output (its log
+    file, or else its standard error) when it never does."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -44,9 +52,44 @@ def wait_for_health(root: str, process: subprocess.Popen[bytes], timeout: float 
         except httpx.TransportError:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
-                output = process.stderr.read() if process.stderr else b""
+                process.wait(timeout=10)
+                if log is not None:
+                    output = log.read_bytes()
+                else:
+                    output = process.stderr.read() if process.stderr else b""
                 pytest.fail(f"algoreg serve did not start: {output[-2000:]!r}")
             time.sleep(0.2)
+
+
+@contextmanager
+def running_server(
+    database_url: str, env: dict[str, str] | None = None, port: int | None = None
+) -> Iterator[str]:
+    """``algoreg serve`` on ``database_url`` at a loopback port; yields its root address, stops it after.
+
+    Its log goes to a temporary file, never to a pipe nobody reads (a full pipe would stop the server).
+    """
+    port = port or free_port()
+    root = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="algoreg-served-") as folder:
+        log = Path(folder) / "serve.log"
+        with log.open("wb") as output:
+            server = subprocess.Popen(
+                [str(ALGOREG), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env={**os.environ, "ALGOREG_DATABASE_URL": database_url, **(env or {})},
+                stdout=subprocess.DEVNULL,
+                stderr=output,
+            )
+        try:
+            wait_for_health(root, server, log)
+            yield root
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
 
 
 @contextmanager
@@ -60,23 +103,10 @@ def served_instance(folder: Path, env: dict[str, str] | None = None) -> Iterator
     url = next(databases)
     engine = make_engine(url)
     migrate(engine)
-    port = free_port()
-    root = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(ALGOREG), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, "ALGOREG_DATABASE_URL": url, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
     try:
-        wait_for_health(root, server)
-        yield ServedInstance(root, url, session_factory(engine))
+        with running_server(url, env) as root:
+            yield ServedInstance(root, url, session_factory(engine))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
         engine.dispose()
         for _ in databases:  # drops a PostgreSQL database
             pass

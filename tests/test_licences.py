@@ -13,6 +13,8 @@ COMPATIBLE = {
     "MIT", "MIT-0", "BSD", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0", "ISC", "PSF-2.0", "Python-2.0",
     "MPL-2.0", "LGPL-2.1", "LGPL-3.0", "LGPL-3.0-only", "LGPL-3.0-or-later", "EUPL-1.2", "Unlicense", "Zlib",
     "MIT-CMU",
+    # Zope Public License 2.1: permissive, BSD-style (zope.event, zope.interface; gevent's, for locust)
+    "ZPL-2.1",
 }  # fmt: skip
 
 _CLASSIFIERS = {

@@ -2,8 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from algoreg.federation.addresses import IPNetwork, parse_networks
@@ -17,6 +18,7 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=f"sqlite:///{Path('algoreg.sqlite3').resolve()}",
         description="SQLAlchemy database URL: a SQLite file by default, PostgreSQL in production.",
+        json_schema_extra={"documented_default": "sqlite:///<working directory>/algoreg.sqlite3"},
     )
     max_body_bytes: int = Field(
         default=5 * 1024 * 1024,
@@ -43,6 +45,32 @@ class Settings(BaseSettings):
             "its own metadata; larger ones are refused before any row is read."
         ),
     )
+    smtp_host: str | None = Field(
+        default=None,
+        description=(
+            "E-mail: the SMTP server that sends campaign reminders. Unset, reminders are only recorded "
+            "(and shown to the organisations in the application)."
+        ),
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="E-mail: the SMTP server's port.")
+    smtp_username: str | None = Field(
+        default=None, description="E-mail: the SMTP login, if the server wants one."
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, description="E-mail: the SMTP password (never logged)."
+    )
+    smtp_sender: str = Field(
+        default="algoreg@localhost", description="E-mail: the sender address of messages Algoreg sends."
+    )
+    smtp_starttls: bool = Field(default=True, description="E-mail: whether to switch to TLS with STARTTLS.")
+    campaign_reminder_days: str = Field(
+        default="14,3",
+        description=(
+            "Campaigns: how many days before a deadline an asked organisation that has not finished is "
+            "reminded, as whole numbers separated by commas; each occasion once."
+        ),
+    )
+
     secret_key: str | None = Field(
         default=None,
         description="Key that signs CSRF tokens; by default a random key kept in the database.",
@@ -84,6 +112,26 @@ class Settings(BaseSettings):
         default="openid profile email", description="OpenID Connect: the scopes asked for at login."
     )
 
+    login_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description=(
+            "Login rate limiting: failed logins allowed per username, and separately per client address, "
+            "within the window; further attempts are refused with 429 (without checking the password) "
+            "until the oldest counted failure leaves the window."
+        ),
+    )
+    login_window_seconds: int = Field(
+        default=900,
+        ge=1,
+        le=7 * 86400,
+        description=(
+            "Login rate limiting: the window, in seconds, over which failed logins are counted; "
+            "older attempts are forgotten and pruned."
+        ),
+    )
+
     harvest_allowed_networks: str = Field(
         default="",
         description=(
@@ -92,6 +140,49 @@ class Settings(BaseSettings):
             "that leads to a loopback, private, link-local or other internal address is refused."
         ),
     )
+
+    harvest_every: float = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Seconds between harvests of all enabled sources while 'algoreg serve' runs (0: never); "
+            "the same as 'algoreg serve --harvest-every', which takes precedence."
+        ),
+    )
+
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description=(
+            "Logs on standard error: 'text' for people, 'json' for one JSON object per line (time, level, "
+            "logger, message; for requests also request_id, method, path, status, duration_ms). Secrets, "
+            "query strings, cookies and the Authorization header are never logged."
+        ),
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO",
+        description="The least severe level of log records written (in any case).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "When set, /metrics answers only requests with 'Authorization: Bearer <this token>'; "
+            "unset, the Prometheus metrics are open to anyone who can reach the server."
+        ),
+    )
+    catalogue_file: Path | None = Field(
+        default=None,
+        description=(
+            "The catalogue of instruments shown at /hulpmiddelen: a YAML file in the shape of the "
+            "Algoritmekader's hulpmiddelen.yaml. Unset, the page says that no catalogue is configured."
+        ),
+    )
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "log_level" else value.lower()
 
     @field_validator("harvest_allowed_networks")
     @classmethod
@@ -104,10 +195,32 @@ class Settings(BaseSettings):
         """The networks of ``harvest_allowed_networks``, parsed."""
         return parse_networks(self.harvest_allowed_networks)
 
+    @field_validator("campaign_reminder_days")
+    @classmethod
+    def _reminder_days(cls, value: str) -> str:
+        parse_reminder_days(value)
+        return value
+
+    @property
+    def reminder_days(self) -> tuple[int, ...]:
+        """The days of ``campaign_reminder_days``, parsed, largest first."""
+        return parse_reminder_days(self.campaign_reminder_days)
+
     @property
     def oidc_enabled(self) -> bool:
         """Tell whether login through OpenID Connect is configured."""
         return bool(self.oidc_discovery_url and self.oidc_client_id)
+
+
+def parse_reminder_days(text: str) -> tuple[int, ...]:
+    """Whole numbers of days (0–365) separated by commas, largest first; a ValueError says what is wrong."""
+    days = []
+    for part in text.split(","):
+        if part.strip():
+            if not part.strip().isdigit() or int(part) > 365:
+                raise ValueError(f"'{part.strip()}' is not a whole number of days from 0 to 365")
+            days.append(int(part))
+    return tuple(sorted(set(days), reverse=True))
 
 
 @lru_cache

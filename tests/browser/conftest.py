@@ -6,14 +6,10 @@ their data in through the domain services on that same database. Chromium must b
 """
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, sync_playwright
 from sqlalchemy import Engine
@@ -23,6 +19,7 @@ from algoreg.db.session import transaction
 from algoreg.register import accounts
 from algoreg.register.roles import SYSTEM, Role
 from tests.helpers import free_port
+from tests.served import running_server
 
 CHROMIUM = os.environ.get("ALGOREG_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
@@ -36,33 +33,8 @@ pytestmark = pytest.mark.browser
 def server(migrated_engine: Engine, database_url: str) -> Iterator[str]:
     """Base URL of ``algoreg serve`` running as a real process on the test database."""
     port = free_port()
-    env = {
-        **os.environ,
-        "ALGOREG_DATABASE_URL": database_url,
-        "ALGOREG_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    algoreg = Path(sys.executable).with_name("algoreg")
-    process = subprocess.Popen(
-        [str(algoreg), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{base}/health", timeout=1)
-            break
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"server did not start: {process.stderr.read() if process.stderr else ''}"
-                ) from None
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    with running_server(database_url, {"ALGOREG_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -14,11 +14,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from algoreg.db.session import transaction
 from algoreg.federation import sources
 from algoreg.federation.sources import SourceIn, SourceKind
+from algoreg.instruments.assessments import start_assessment
 from algoreg.register import algorithms, bias_reports
 from algoreg.register.bias_reports import ReportDetails
 from algoreg.register.roles import SYSTEM, Role
 from algoreg.register.workflow import Action
 from tests.browser.conftest import Tabs, assert_accessible, log_in, make_user
+from tests.browser.test_campaign_answer import open_campaign
+from tests.instruments.assessment_support import store_test_instrument
+from tests.inventory.origin_support import determined, manual_use, proposed_use
 from tests.register.test_bias_reports import document_bytes
 from tests.samples import sample_record
 
@@ -52,6 +56,13 @@ def register(factory: sessionmaker[Session], make_organisation: Callable[..., st
         bias_reports.publish_report(session, SYSTEM, public_id, published.id)
         bias_reports.attach_report(session, SYSTEM, public_id, details, document_bytes(disparity=False))
     make_user(factory, "beheerder", {"gm0001": Role.ADMIN}, superuser=True)
+    determined(factory, manual_use(factory, algorithm=public_id).id, "unlawful")  # origin-data use 1, a case
+    proposed_use(factory)  # use 2, proposed by the origin scan
+    make_organisation("gm0002", "Gemeente Twee")
+    open_campaign(factory, "gm0001", ["gm0002"])  # campaign 1, asking gm0002
+    instrument = store_test_instrument(factory, "gm0001")
+    with transaction(factory) as session:  # assessment 1, of the short test instrument
+        start_assessment(session, SYSTEM, public_id, instrument)
     return public_id
 
 
@@ -90,14 +101,28 @@ def management_pages(public_id: str) -> list[str]:
         f"/beheer/algoritme/{public_id}/biastoets/1",
         f"/beheer/algoritme/{public_id}/biastoets/2",
         f"/beheer/algoritme/{public_id}/biastoets/analyseren",
+        f"/beheer/algoritme/{public_id}/toets/1",
+        f"/beheer/algoritme/{public_id}/toets/1/deel/basics",
+        f"/beheer/algoritme/{public_id}/toets/1/deel/closing",
         "/beheer/biastoets/analyseren",
+        "/beheer/inventaris",
+        "/beheer/inventaris?ontbreekt=iama&hoog=true",
         "/beheer/organisatie/gm0001/import",
+        "/beheer/uitvragen",
+        "/beheer/uitvragen/nieuw",
+        "/beheer/uitvraag/1",
+        "/beheer/uitvraag/1/antwoord/gm0002",
         "/beheer/gebruikers",
         "/beheer/gebruikers/beheerder",
         "/beheer/account",
         "/beheer/tokens",
         "/beheer/oogst",
         "/beheer/oogst/1",
+        "/beheer/herkomstgegevens",
+        "/beheer/herkomstgegevens?beoordeling=unlawful&herstel=open",
+        "/beheer/herkomstgegevens/nieuw",
+        "/beheer/herkomstgegevens/1",
+        "/beheer/herkomstgegevens/2",
     ]
 
 

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI, Header, Response
@@ -27,6 +26,7 @@ from algoreg.register.publication_log import GENESIS_HASH, EntryContent, record_
 from algoreg.register.roles import Role
 from tests.helpers import free_port
 from tests.samples import sample_record
+from tests.served import running_server
 
 ALGOREG = Path(sys.executable).with_name("algoreg")
 Headers = dict[str, str]
@@ -63,28 +63,8 @@ def outcomes(report: ConformanceReport) -> dict[str, Outcome]:
 @contextmanager
 def algoreg_server(database_url: str) -> Iterator[str]:
     """Run ``algoreg serve`` on a free loopback port; yield its base URL."""
-    port = free_port()
-    server = subprocess.Popen(
-        [str(ALGOREG), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, "ALGOREG_DATABASE_URL": database_url},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail(f"server did not start: {server.stderr.read() if server.stderr else ''}")
-                time.sleep(0.2)
+    with running_server(database_url) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def act(client: TestClient, token: Headers, public_id: str, *actions: str) -> None:

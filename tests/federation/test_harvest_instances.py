@@ -1,16 +1,12 @@
 """Two Algoreg instances on loopback: a decentral register served by ``algoreg serve`` as a real
 process on its own database, and the central one (the test's database) harvesting it."""
 
-import os
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,8 +18,9 @@ from algoreg.register import algorithms, organisations, transfer
 from algoreg.register.organisations import OrganisationIn, OrganisationKind
 from algoreg.register.roles import SYSTEM
 from algoreg.register.workflow import Action
-from tests.federation.fault_server import add_source, free_port, harvest
+from tests.federation.fault_server import add_source, harvest
 from tests.samples import sample_record
+from tests.served import running_server
 
 ALGOREG = Path(sys.executable).with_name("algoreg")
 
@@ -65,29 +62,10 @@ def decentral(database_url: str, tmp_path: Path) -> Iterator[Decentral]:
                 SYSTEM,
                 OrganisationIn(code="gm0363", name="Gemeente Amsterdam", kind=OrganisationKind.GEMEENTE),
             )
-        port = free_port()
-        server = subprocess.Popen(
-            [str(ALGOREG), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env={**os.environ, "ALGOREG_DATABASE_URL": url},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        pytest.fail(
-                            f"decentral server did not start: {server.stderr.read() if server.stderr else ''}"
-                        )
-                    time.sleep(0.2)
-            yield Decentral(factory, f"http://127.0.0.1:{port}")
+            with running_server(url) as root:
+                yield Decentral(factory, root)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
             engine.dispose()
 
 

@@ -14,6 +14,7 @@ from algoreg.db.session import default_engine, make_engine, session_factory, tra
 from algoreg.federation.fetch import fetch_settings_from
 from algoreg.federation.harvester import HarvestSettings
 from algoreg.federation.scheduler import HarvestScheduler
+from algoreg.logs import configure_logging
 from algoreg.register import accounts
 from algoreg.register.roles import Role
 from algoreg.register.seeding import seed_sample_register
@@ -41,6 +42,7 @@ def serve(
     ] = 0,
 ) -> None:
     """Serve the register on the configured database (migrating it first)."""
+    configure_logging(get_settings().log_format, get_settings().log_level)
     engine = default_engine()
     migrate(engine)
     scheduler = (
@@ -56,7 +58,9 @@ def serve(
     if scheduler is not None:
         scheduler.start()
     try:
-        uvicorn.run(create_app(engine), host=host, port=port, proxy_headers=True)
+        uvicorn.run(
+            create_app(engine), host=host, port=port, proxy_headers=True, log_config=None, access_log=False
+        )
     finally:
         if scheduler is not None:
             scheduler.stop()

@@ -248,6 +248,19 @@ class AlgorithmRecord(BaseModel):
             raise ValueError("must be a month written as YYYY-MM, such as 2023-01")
         return value
 
+    @field_validator("standard_version")
+    @classmethod
+    def _version_is_1_0(cls, value: StandardVersion | None) -> StandardVersion:
+        # null says no more than an absent field: a record of this model is of version 1.0, and
+        # exports (which leave out empty fields) read back the same
+        return StandardVersion.V1_0 if value is None else value
+
+    @field_validator("lawful_basis_grouping", "impacttoetsen_grouping", "source_data_grouping")
+    @classmethod
+    def _empty_grouping_is_absent(cls, value: list[Any] | None) -> list[Any] | None:
+        # as with categories: an empty list says no more than an absent field (exports leave both out)
+        return value or None
+
     @field_validator("category")
     @classmethod
     def _distinct_categories(cls, value: list[Category] | None) -> list[Category] | None:

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from algoreg.errors import (
@@ -26,6 +27,7 @@ from algoreg.errors import (
 )
 from algoreg.standard.validation import describe_error
 from algoreg.web import i18n
+from algoreg.web.api.params import MAX_INTEGER
 from algoreg.web.pages.deps import LoginRequired
 
 _STATUS: dict[type[AlgoregError], int] = {
@@ -75,7 +77,7 @@ def _field_of(location: tuple[Any, ...]) -> str:
         if location and location[0] == "body"
         else [str(part) for part in location]
     )
-    return ".".join(parts)
+    return ".".join(parts) or "body"  # the body as a whole, such as a body that is missing
 
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
@@ -114,11 +116,48 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _unreadable_body(request: Request, detail: str) -> JSONResponse:
+    """A body that cannot be read is an input error of the field ``body``, like any other (422)."""
+    reason = (
+        f"could not be read ({detail.rstrip('.')}); send JSON encoded as UTF-8, "
+        "or a file as a well-formed multipart/form-data form"
+    )
+    if _is_delivery_api(request):
+        return JSONResponse({"detail": [{"loc": ["body"], "msg": reason, "type": "value_error"}]}, 422)
+    return JSONResponse(
+        problems_body(
+            [FieldProblem("body", reason)], "The request body could not be read; nothing was stored."
+        ),
+        status_code=422,
+    )
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if _is_page(request) and hasattr(request.state, "lang"):
         return _page_error(request, exc.status_code, str(exc.detail))
+    if exc.status_code == 400 and not _is_page(request):
+        # The API raises no 400 itself: FastAPI and Starlette do, when a body cannot be decoded.
+        return _unreadable_body(request, str(exc.detail))
     return await http_exception_handler(request, exc)
+
+
+#: SQLSTATE of PostgreSQL's "numeric value out of range" (such as an id beyond its integer column).
+_OUT_OF_RANGE = "22003"
+
+
+async def _number_out_of_range(request: Request, exc: Exception) -> Response:
+    """A number too large for the database (SQLite's OverflowError, PostgreSQL's 22003) is bad input.
+
+    Routes bound their numbers (:data:`algoreg.web.api.params.PathNumber`), naming the field;
+    this catches any they miss, so that such a number is refused instead of failing the request.
+    """
+    if isinstance(exc, DataError) and getattr(exc.orig, "sqlstate", None) != _OUT_OF_RANGE:
+        raise exc
+    problem = FieldProblem(
+        "path or query", f"holds a number larger than the {MAX_INTEGER} this register stores"
+    )
+    return await _domain_error(request, InvalidInput([problem], "A number in the request is out of range."))
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:
@@ -132,3 +171,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(OverflowError, _number_out_of_range)
+    app.add_exception_handler(DataError, _number_out_of_range)

@@ -24,6 +24,8 @@ from algoreg.register.bias_reports import (
     VerdictPresent,
 )
 from algoreg.register.roles import Principal, Role
+from algoreg.web.api.params import MAX_INTEGER, PathNumber
+from algoreg.web.api.responses import NOT_MODIFIED
 from algoreg.web.api.schemas import OrganisationRef
 from algoreg.web.deps import Actor, MaybeActor, UoW
 from algoreg.web.errors import problems_body
@@ -154,7 +156,7 @@ def list_published(
     q: Annotated[
         str, Query(max_length=200, description="Words to find in title, description and period.")
     ] = "",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
     """Published bias reports of public algorithms across the register, newest publication first."""
@@ -188,13 +190,15 @@ def attach(public_id: str, body: BiasReportIn, uow: UoW, actor: Actor, response:
 
 
 @router.get("/algorithms/{public_id}/bias-reports/{report_id}")
-def get_report(public_id: str, report_id: int, uow: UoW, actor: MaybeActor) -> BiasReportOut:
+def get_report(public_id: str, report_id: PathNumber, uow: UoW, actor: MaybeActor) -> BiasReportOut:
     """One bias report (published, or any state with a token of the algorithm's organisation)."""
     return _one(uow, actor, public_id, report_id)
 
 
 @router.patch("/algorithms/{public_id}/bias-reports/{report_id}")
-def edit(public_id: str, report_id: int, body: BiasReportEdit, uow: UoW, actor: Actor) -> BiasReportOut:
+def edit(
+    public_id: str, report_id: PathNumber, body: BiasReportEdit, uow: UoW, actor: Actor
+) -> BiasReportOut:
     """Change the title, description or period of a report that is not published (editor role)."""
     with uow() as session:
         current = bias_reports.get_report(session, actor, public_id, report_id)
@@ -210,11 +214,14 @@ def edit(public_id: str, report_id: int, body: BiasReportEdit, uow: UoW, actor: 
 @router.get(
     "/algorithms/{public_id}/bias-reports/{report_id}/document",
     response_class=Response,
-    responses={200: {"content": {"application/json": {}}, "description": "The document as attached."}},
+    responses={
+        200: {"content": {"application/json": {}}, "description": "The document as attached."},
+        **NOT_MODIFIED,
+    },
 )
 def document(
     public_id: str,
-    report_id: int,
+    report_id: PathNumber,
     uow: UoW,
     actor: MaybeActor,
     if_none_match: Annotated[str | None, Header()] = None,
@@ -230,7 +237,7 @@ def document(
 
 
 @router.post("/algorithms/{public_id}/bias-reports/{report_id}/publish")
-def publish(public_id: str, report_id: int, uow: UoW, actor: Actor) -> BiasReportOut:
+def publish(public_id: str, report_id: PathNumber, uow: UoW, actor: Actor) -> BiasReportOut:
     """Publish the report (publisher role); the public sees it while the algorithm is public."""
     with uow() as session:
         bias_reports.publish_report(session, actor, public_id, report_id)
@@ -238,7 +245,7 @@ def publish(public_id: str, report_id: int, uow: UoW, actor: Actor) -> BiasRepor
 
 
 @router.post("/algorithms/{public_id}/bias-reports/{report_id}/withdraw")
-def withdraw(public_id: str, report_id: int, uow: UoW, actor: Actor) -> BiasReportOut:
+def withdraw(public_id: str, report_id: PathNumber, uow: UoW, actor: Actor) -> BiasReportOut:
     """Withdraw the report from the public (publisher role)."""
     with uow() as session:
         bias_reports.withdraw_report(session, actor, public_id, report_id)

@@ -28,9 +28,10 @@ from algoreg.register import algorithms
 from algoreg.register.roles import Principal
 from algoreg.register.workflow import Action, State
 from algoreg.standard.v1_0 import AlgorithmRecord
+from algoreg.web.api.responses import DELIVERY_ERROR_RESPONSES
 from algoreg.web.deps import Actor, UoW
 
-router = APIRouter(prefix="/aanleverapi/v1_0", tags=["aanlever-API 1.0"])
+router = APIRouter(prefix="/aanleverapi/v1_0", tags=["aanlever-API 1.0"], responses=DELIVERY_ERROR_RESPONSES)
 
 
 class DeliveryState(StrEnum):

@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 
 from algoreg.errors import NotFound
 from algoreg.register import algorithms, publication_log
+from algoreg.web.api.params import MAX_INTEGER
+from algoreg.web.api.responses import NOT_MODIFIED
 from algoreg.web.deps import UoW
 
 router = APIRouter(prefix="/api/v1", tags=["federation"])
@@ -39,11 +41,11 @@ class FeedPage(BaseModel):
     head_seq: int = Field(description="The newest seq in the whole feed.")
 
 
-@router.get("/feed", response_model=FeedPage)
+@router.get("/feed", response_model=FeedPage, responses=NOT_MODIFIED)
 def feed(
     uow: UoW,
     response: Response,
-    after: Annotated[int, Query(ge=0, description="Return entries after this seq.")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_INTEGER, description="Return entries after this seq.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Any:

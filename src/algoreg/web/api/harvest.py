@@ -24,6 +24,7 @@ from algoreg.federation.sources import (
     SourceView,
 )
 from algoreg.register.roles import Principal
+from algoreg.web.api.params import MAX_INTEGER, PathNumber
 from algoreg.web.deps import Actor, UoW
 
 router = APIRouter(prefix="/api/v1/harvest", tags=["harvest"])
@@ -168,7 +169,7 @@ def add_source(
 
 
 @router.get("/sources/{source_id}")
-def get_source(source_id: int, uow: UoW) -> SourceOut:
+def get_source(source_id: PathNumber, uow: UoW) -> SourceOut:
     """One source, with its progress and health."""
     return _source_out(uow, source_id)
 
@@ -190,7 +191,7 @@ class SourceChange(BaseModel):
 
 
 @router.patch("/sources/{source_id}")
-def change_source(source_id: int, data: SourceChange, uow: UoW, actor: Actor) -> SourceOut:
+def change_source(source_id: PathNumber, data: SourceChange, uow: UoW, actor: Actor) -> SourceOut:
     """Switch harvesting of a source on or off, or set its schedule; needs an instance administrator.
 
     Only the fields given are changed. What was harvested from a source stays when it is switched off.
@@ -215,7 +216,7 @@ def change_source(source_id: int, data: SourceChange, uow: UoW, actor: Actor) ->
 
 
 @router.get("/sources/{source_id}/quarantine")
-def quarantine(source_id: int, uow: UoW) -> list[QuarantineOut]:
+def quarantine(source_id: PathNumber, uow: UoW) -> list[QuarantineOut]:
     """The records of a source that are held back because they are not valid, with the reasons."""
     with uow() as session:
         return [QuarantineOut.of(q) for q in sources.list_quarantine(session, source_id)]
@@ -224,7 +225,9 @@ def quarantine(source_id: int, uow: UoW) -> list[QuarantineOut]:
 @router.get("/runs")
 def list_runs(
     uow: UoW,
-    source: Annotated[int | None, Query(description="Only the runs of this source.")] = None,
+    source: Annotated[
+        int | None, Query(ge=1, le=MAX_INTEGER, description="Only the runs of this source.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[RunOut]:
     """The newest run reports first."""

@@ -17,6 +17,8 @@ from algoreg.register.roles import Role
 from algoreg.register.workflow import Action
 from algoreg.standard.tabular import TabularError, read_rows, write_rows
 from algoreg.standard.v1_0 import AlgorithmRecord
+from algoreg.web.api.params import MAX_INTEGER, PathNumber
+from algoreg.web.api.responses import NOT_MODIFIED
 from algoreg.web.api.schemas import (
     AuditEventOut,
     DiffOut,
@@ -131,14 +133,14 @@ def update_organisation(code: str, data: OrganisationIn, uow: UoW, actor: Actor)
 # --- public algorithms ---------------------------------------------------------------------------
 
 
-@router.get("/algorithms", tags=["public"], response_model=PublicPageOut)
+@router.get("/algorithms", tags=["public"], response_model=PublicPageOut, responses=NOT_MODIFIED)
 def list_published(
     uow: UoW,
     response: Response,
     organisation: Annotated[str | None, Query(description="Organisation code.")] = None,
     publication_category: Annotated[str | None, Query()] = None,
     status: Annotated[str | None, Query()] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Any:
@@ -161,7 +163,9 @@ def list_published(
     )
 
 
-@router.get("/algorithms/{public_id}", tags=["public"], response_model=PublicAlgorithmOut)
+@router.get(
+    "/algorithms/{public_id}", tags=["public"], response_model=PublicAlgorithmOut, responses=NOT_MODIFIED
+)
 def get_published(
     public_id: str,
     uow: UoW,
@@ -204,7 +208,7 @@ def published_history(public_id: str, uow: UoW) -> list[PublicAlgorithmOut]:
 
 
 @router.get("/algorithms/{public_id}/versions/{number}", tags=["public"])
-def published_version(public_id: str, number: int, uow: UoW) -> PublicAlgorithmOut:
+def published_version(public_id: str, number: PathNumber, uow: UoW) -> PublicAlgorithmOut:
     """One published version (a permalink)."""
     with uow() as session:
         return PublicAlgorithmOut.of(algorithms.published_version(session, public_id, number))
@@ -214,8 +218,8 @@ def published_version(public_id: str, number: int, uow: UoW) -> PublicAlgorithmO
 def published_diff(
     public_id: str,
     uow: UoW,
-    from_version: Annotated[int, Query(alias="from", ge=1)],
-    to_version: Annotated[int, Query(alias="to", ge=1)],
+    from_version: Annotated[int, Query(alias="from", ge=1, le=MAX_INTEGER)],
+    to_version: Annotated[int, Query(alias="to", ge=1, le=MAX_INTEGER)],
 ) -> DiffOut:
     """The difference between two published versions, field by field and word by word."""
     with uow() as session:
@@ -227,7 +231,7 @@ def published_diff(
     )
 
 
-@router.get("/export", tags=["public"])
+@router.get("/export", tags=["public"], responses=NOT_MODIFIED)
 def export_register(
     uow: UoW,
     format: Annotated[ExportFormat, Query()] = "json",

@@ -20,8 +20,10 @@ from algoreg.register.sessions import SignedIn
 from algoreg.register.workflow import Action
 from algoreg.web import i18n
 from algoreg.web.deps import UoW
+from algoreg.web.pages import manage_assessments
 from algoreg.web.pages.deps import CSRF, User
 from algoreg.web.pages.manage_common import common_context, translate_reason
+from algoreg.web.pages.manage_framework import profile_context
 from algoreg.web.templating import render
 
 router = APIRouter(dependencies=[CSRF])
@@ -67,18 +69,27 @@ def _page(
         actions = workspace.permitted_actions(session, user.principal, view)
         role = workspace.role_in(session, user.principal, view.organisation_code)
         reports = bias_reports.reports_of_algorithm(session, user.principal, public_id)
+        assessment_list = manage_assessments.assessments_context(
+            session, user, public_id, view.organisation_code
+        )
+        ai_act = profile_context(session, user.principal, public_id)
     may_edit = role is not None and role.rank >= Role.EDITOR.rank and view.state.value != "archived"
-    context = common_context(request) | {
-        "algorithm": view,
-        "name": str(view.latest.record.get("name", "")),
-        "actions": actions,
-        "role": role,
-        "may_edit": may_edit,
-        "alert": alert,
-        "forward_actions": FORWARD_ACTIONS,
-        "bias_reports": reports,
-        "bias_document_megabytes": bias_reports.MAX_DOCUMENT_BYTES // 1024 // 1024,
-    }
+    context = (
+        common_context(request)
+        | {
+            "algorithm": view,
+            "name": str(view.latest.record.get("name", "")),
+            "actions": actions,
+            "role": role,
+            "may_edit": may_edit,
+            "alert": alert,
+            "forward_actions": FORWARD_ACTIONS,
+            "bias_reports": reports,
+            "bias_document_megabytes": bias_reports.MAX_DOCUMENT_BYTES // 1024 // 1024,
+        }
+        | ai_act
+    )
+    context |= assessment_list
     return render(request, "manage/algorithm.html", context, status_code)
 
 

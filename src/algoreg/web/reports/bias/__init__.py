@@ -22,20 +22,16 @@ go through gettext (``web/locale/nl/bias_report.po``), sentences of the analysis
 
 from collections.abc import Mapping
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, TypeAlias
 
 from babel.dates import format_datetime
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-import algoreg.web
 from algoreg.bias.aggregate import StageAnalysis
 from algoreg.bias.document import FORMAT, AggregateAnalysis, AnyAnalysis, aggregate_analysis, from_document
 from algoreg.bias.monitoring import MonitoringAnalysis
 from algoreg.bias.results import BiasAnalysis
-from algoreg.errors import AlgoregError, FieldProblem, InvalidInput
-from algoreg.web.i18n import LANGUAGES, Language, translations
+from algoreg.errors import FieldProblem, InvalidInput
+from algoreg.web.i18n import LANGUAGES, Language
 from algoreg.web.reports.bias.decisions import decision_sections
 from algoreg.web.reports.bias.monitoring import monitoring_sections
 from algoreg.web.reports.bias.parts import legal_section, method_section
@@ -53,6 +49,7 @@ from algoreg.web.reports.bias.tree import (
     Section,
     Table,
 )
+from algoreg.web.reports.documents import PdfUnavailable, html_to_pdf, report_environment, translator
 
 __all__ = [
     "Block",
@@ -78,7 +75,6 @@ ReportSource: TypeAlias = (
 )
 """What a report can be made of: a document (checked with :func:`from_document`) or an analysis."""
 
-_TEMPLATES = Path(algoreg.web.__file__).with_name("templates")
 
 _SUMMARY = "The bias report cannot be made."
 
@@ -167,27 +163,11 @@ def _about(texts: ReportTexts, document: Mapping[str, Any] | None) -> Pairs:
 # --- drawing ------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(_TEMPLATES),
-        autoescape=select_autoescape(["html", "xml"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env
-
-
 def _render(template: str, report: Report, heading_level: int, *, standalone: bool) -> str:
-    def _(text: str, **values: object) -> str:
-        translated = translations(report.lang).gettext(text)
-        return translated % values if values else translated
-
     html: str = (
-        _environment()
+        report_environment()
         .get_template(template)
-        .render(report=report, level=heading_level, standalone=standalone, _=_)
+        .render(report=report, level=heading_level, standalone=standalone, _=translator(report.lang))
     )
     return html
 
@@ -218,22 +198,10 @@ def render_fragment(source: ReportSource, lang: Language = "nl", *, heading_leve
     return _render("bias/_report_body.html", build_report(source, lang), heading_level, standalone=False)
 
 
-class PdfUnavailable(AlgoregError):
-    """PDF reports need WeasyPrint, which is not installed."""
-
-
 def render_pdf(source: ReportSource, lang: Language = "nl", *, title: str | None = None) -> bytes:
     """The report of :func:`render_html` as a tagged PDF (A4, page numbers), made with WeasyPrint.
 
     Raises :class:`PdfUnavailable` when WeasyPrint is not installed, and
     :class:`~algoreg.errors.InvalidInput` for a bad document.
     """
-    html = render_html(source, lang, title=title)
-    try:
-        from weasyprint import HTML  # type: ignore[import-untyped,import-not-found,unused-ignore]
-    except ImportError:  # pragma: no cover - depends on the installation
-        raise PdfUnavailable(
-            "PDF reports need WeasyPrint: install it with 'pip install weasyprint'."
-        ) from None
-    pdf: bytes = HTML(string=html, base_url=None).write_pdf(pdf_tags=True)
-    return pdf
+    return html_to_pdf(render_html(source, lang, title=title))

@@ -6,8 +6,6 @@ algorithm's organisation. Viewers read; editors (and higher) record profiles, re
 tasks, add evidence and own measures. A token of another organisation is refused (403).
 """
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -19,11 +17,12 @@ from pydantic import BaseModel, Field
 from algoreg.errors import FieldProblem, InvalidInput
 from algoreg.instruments.framework import evidence, own_measures, profile_store, progress, tasks
 from algoreg.instruments.framework.audit import AlgorithmReadiness, OrganisationReadiness
-from algoreg.instruments.framework.evidence import MAX_FILE_BYTES, EvidenceTooLarge, EvidenceView
+from algoreg.instruments.framework.evidence import EvidenceTooLarge, EvidenceView
 from algoreg.instruments.framework.own_measures import OwnMeasureIn, OwnMeasureView
 from algoreg.instruments.framework.profile_store import ProfileView
 from algoreg.instruments.framework.tasks import PersonRef, TaskChange, TaskStatus, TaskView
 from algoreg.standard.enums import PublicationCategory
+from algoreg.web.api.evidence import EvidenceIn, file_content
 from algoreg.web.api.params import PathNumber
 from algoreg.web.deps import Actor, UoW
 from algoreg.web.errors import problems_body
@@ -281,19 +280,6 @@ def task_history(public_id: str, task_id: PathNumber, uow: UoW, actor: Actor) ->
 # --- evidence -----------------------------------------------------------------------------------
 
 
-class EvidenceIn(BaseModel):
-    """Evidence to add: a link (``url``), or a file (``file_name``, ``media_type``, ``content_base64``)."""
-
-    kind: Literal["link", "file"]
-    description: str = Field(max_length=20_000)
-    url: str | None = Field(default=None, max_length=10_000)
-    file_name: str | None = Field(default=None, max_length=1000)
-    media_type: str | None = Field(default=None, max_length=200)
-    content_base64: str | None = Field(
-        default=None, description=f"The file's bytes in base64; at most {MAX_FILE_BYTES} bytes decoded."
-    )
-
-
 class EvidenceOut(BaseModel):
     """A piece of evidence; a file's bytes are at ``links.file``."""
 
@@ -317,31 +303,6 @@ class EvidenceOut(BaseModel):
         return cls(**vars(view), file=base if view.kind == "file" else None)
 
 
-def _decode(body: EvidenceIn) -> bytes:
-    problems = [
-        FieldProblem(field, "is required for a file")
-        for field in ("file_name", "media_type", "content_base64")
-        if getattr(body, field) is None
-    ]
-    if problems:
-        raise InvalidInput(problems=problems, summary="The evidence was not added.")
-    assert body.content_base64 is not None
-    if len(body.content_base64) > (MAX_FILE_BYTES // 3 + 2) * 4:
-        raise EvidenceTooLarge(
-            problems=[FieldProblem("content_base64", f"decodes to more than {MAX_FILE_BYTES} bytes")],
-            summary="The evidence was not added. The file is too large; store it elsewhere and add a link.",
-        )
-    try:
-        return base64.b64decode(body.content_base64, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput(
-            problems=[
-                FieldProblem("content_base64", "is not valid base64 (A–Z, a–z, 0–9, +, / and = padding)")
-            ],
-            summary="The evidence was not added.",
-        ) from None
-
-
 @router.post(
     "/algorithms/{public_id}/framework-tasks/{task_id}/evidence", status_code=201, response_model=EvidenceOut
 )
@@ -357,7 +318,7 @@ def add_evidence(public_id: str, task_id: PathNumber, body: EvidenceIn, uow: UoW
                     )
                 view = evidence.add_link(session, actor, public_id, task_id, body.url, body.description)
             else:
-                content = _decode(body)
+                content = file_content(body)
                 assert body.file_name is not None and body.media_type is not None
                 view = evidence.add_file(
                     session,

@@ -10,8 +10,6 @@ public has no access at all.
 origin scan on it and stores one proposal per flagged column; the file is not kept.
 """
 
-import base64
-import binascii
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -38,7 +36,6 @@ from algoreg.inventory.origin_uses import (
     UseView,
 )
 from algoreg.inventory.remediation import (
-    MAX_FILE_BYTES,
     CaseState,
     CaseView,
     EvidenceTooLarge,
@@ -47,6 +44,7 @@ from algoreg.inventory.remediation import (
     StepKind,
     StepStatus,
 )
+from algoreg.web.api.evidence import EvidenceIn, file_content
 from algoreg.web.api.params import PathNumber
 from algoreg.web.api.schemas import OrganisationRef
 from algoreg.web.deps import Actor, UoW
@@ -291,19 +289,6 @@ class StepPatch(BaseModel):
     verification: str | None = Field(default=None, max_length=100_000)
 
 
-class EvidenceIn(BaseModel):
-    """Evidence to add: a link (``url``), or a file (``file_name``, ``media_type``, ``content_base64``)."""
-
-    kind: Literal["link", "file"]
-    description: str = Field(max_length=100_000)
-    url: str | None = Field(default=None, max_length=10_000)
-    file_name: str | None = Field(default=None, max_length=1000)
-    media_type: str | None = Field(default=None, max_length=200)
-    content_base64: str | None = Field(
-        default=None, description=f"The file's bytes in base64; at most {MAX_FILE_BYTES} bytes decoded."
-    )
-
-
 class EventOut(BaseModel):
     """One change of a use or its remediation: who, when, and what changed ([before, after] per field)."""
 
@@ -477,31 +462,6 @@ def update_step(use_id: PathNumber, step: StepKind, body: StepPatch, uow: UoW, a
         return CaseOut.of(remediation.update_step(session, actor, use_id, step.value, change))
 
 
-def _decode(body: EvidenceIn) -> bytes:
-    problems = [
-        FieldProblem(name, "is required for a file")
-        for name in ("file_name", "media_type", "content_base64")
-        if getattr(body, name) is None
-    ]
-    if problems:
-        raise InvalidInput(problems=problems, summary="The evidence was not added.")
-    assert body.content_base64 is not None
-    if len(body.content_base64) > (MAX_FILE_BYTES // 3 + 2) * 4:
-        raise EvidenceTooLarge(
-            problems=[FieldProblem("content_base64", f"decodes to more than {MAX_FILE_BYTES} bytes")],
-            summary="The evidence was not added. The file is too large; store it elsewhere and add a link.",
-        )
-    try:
-        return base64.b64decode(body.content_base64, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput(
-            problems=[
-                FieldProblem("content_base64", "is not valid base64 (A–Z, a–z, 0–9, +, / and = padding)")
-            ],
-            summary="The evidence was not added.",
-        ) from None
-
-
 @router.post("/uses/{use_id}/remediation/steps/{step}/evidence", status_code=201, response_model=EvidenceOut)
 def add_evidence(use_id: PathNumber, step: StepKind, body: EvidenceIn, uow: UoW, actor: Actor) -> Any:
     """Add a link or a small file as evidence to a step of an open case (editor); 413 above the limit."""
@@ -515,7 +475,7 @@ def add_evidence(use_id: PathNumber, step: StepKind, body: EvidenceIn, uow: UoW,
                     )
                 view = remediation.add_link(session, actor, use_id, step.value, body.url, body.description)
             else:
-                content = _decode(body)
+                content = file_content(body)
                 assert body.file_name is not None and body.media_type is not None
                 view = remediation.add_file(
                     session,

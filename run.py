@@ -5,7 +5,9 @@ Needs only Python 3.11 or newer. The first run creates ``.venv/`` and installs t
 dependencies from ``requirements.lock``; later runs reinstall only when the lock file changed.
 
   python3 run.py demo [--port 8000]     start the demo register on http://127.0.0.1:8000
-  python3 run.py test [--postgres URL]  lint, type-check and run the test suite
+  python3 run.py test [--postgres URL] [--no-checks]
+                                        lint, type-check and run the test suite
+                                        (--no-checks: the tests only, as CI does on its second database)
   python3 run.py lock                   re-resolve requirements.lock from pyproject.toml
 """
 
@@ -52,18 +54,23 @@ def ensure_environment() -> None:
 
 
 def test(arguments: list[str]) -> None:
-    """Lint, type-check and run the tests; ``--postgres [URL]`` runs them on PostgreSQL."""
+    """Lint, type-check and run the tests; ``--postgres [URL]`` runs them on PostgreSQL, and
+    ``--no-checks`` leaves out linting and type-checking (they do not depend on the database)."""
     env = dict(os.environ)
     pytest_args = []
+    checks = True
     iterator = iter(arguments)
     for argument in iterator:
         if argument == "--postgres":
             env["ALGOREG_TEST_DATABASE_URL"] = next(iterator, DEFAULT_POSTGRES)
+        elif argument == "--no-checks":
+            checks = False
         else:
             pytest_args.append(argument)
-    run(BIN / "ruff", "check", "src", "tests", "benchmarks", "scripts", "run.py")
-    run(BIN / "ruff", "format", "--check", "src", "tests", "benchmarks", "scripts", "run.py")
-    run(BIN / "mypy")
+    if checks:
+        run(BIN / "ruff", "check", "src", "tests", "benchmarks", "scripts", "run.py")
+        run(BIN / "ruff", "format", "--check", "src", "tests", "benchmarks", "scripts", "run.py")
+        run(BIN / "mypy")
     database = env.get("ALGOREG_TEST_DATABASE_URL", "SQLite")
     print(f"Running the tests on {database.split('@')[-1]} …", flush=True)
     run(BIN / "pytest", "-n", "2", *pytest_args, env=env)

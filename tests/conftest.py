@@ -43,6 +43,35 @@ def _postgres_database(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+def _on_second_database() -> bool:
+    return os.environ.get("ALGOREG_TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run only the tests that touch a database.
+
+    The suite runs twice, on SQLite and on PostgreSQL. A test whose fixtures never reach
+    :func:`database_url` (and that is not marked ``database``, for tests that find the database
+    another way) does the same on both, so the PostgreSQL run leaves it out and says how many;
+    ``ALGOREG_TEST_EVERYTHING=1`` runs them all the same.
+    """
+    if not _on_second_database() or os.environ.get("ALGOREG_TEST_EVERYTHING") == "1":
+        return
+    kept, independent = [], []
+    for item in items:
+        uses = "database_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker("database")
+        (kept if uses else independent).append(item)
+    if independent:
+        config.hook.pytest_deselected(items=independent)
+        items[:] = kept
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"{len(independent)} tests that use no database ran on SQLite and are left out here "
+                "(ALGOREG_TEST_EVERYTHING=1 runs them)."
+            )
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a fresh, empty database for this test session."""

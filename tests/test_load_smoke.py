@@ -29,6 +29,7 @@ def benchmark() -> ModuleType:
     return load_benchmark()
 
 
+@pytest.mark.database  # the benchmark makes its databases beside the test database
 def test_the_load_test_runs_tiny_with_zero_errors(benchmark: ModuleType) -> None:
     # given the database the tests run on (PostgreSQL also with two app processes)
     base = os.environ.get("ALGOREG_TEST_DATABASE_URL", "")

@@ -3,14 +3,8 @@ the aid walked to a conclusion with the keyboard and stored; every new page chec
 Dutch and English, the aid and the task page with their errors too."""
 
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import func, select
@@ -33,6 +27,7 @@ from tests.instruments.framework_tasks_support import (
     make_algorithm,
     official_tree,
 )
+from tests.served import running_server
 
 Factory = sessionmaker[Session]
 
@@ -137,32 +132,11 @@ def catalogue_server(migrated_engine: Engine, database_url: str) -> Iterator[str
     """A second ``algoreg serve`` with the Algoritmekader's catalogue of instruments configured."""
     port = free_port()
     env = {
-        **os.environ,
-        "ALGOREG_DATABASE_URL": database_url,
         "ALGOREG_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "ALGOREG_CATALOGUE_FILE": str(reference_file("algoritmekader", "hulpmiddelen.yaml")),
     }
-    algoreg = Path(sys.executable).with_name("algoreg")
-    process = subprocess.Popen(
-        [str(algoreg), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{base}/health", timeout=1)
-            break
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("the catalogue server did not start") from None
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    with running_server(database_url, env, port) as base:
+        yield base
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])

@@ -4,21 +4,21 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import Engine
 
 from tests.helpers import free_port
 from tests.samples import sample_record
+from tests.served import running_server
 
 ALGOREG = Path(sys.executable).with_name("algoreg")
 
 
 def algoreg(database_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ALGOREG_DATABASE_URL": database_url}
+    # wide, so that the console does not wrap long paths in the middle of a word
+    env = {**os.environ, "ALGOREG_DATABASE_URL": database_url, "COLUMNS": "400"}
     return subprocess.run(
         [str(ALGOREG), *args], env=env, input=stdin, capture_output=True, text=True, timeout=120, check=False
     )
@@ -73,30 +73,10 @@ def test_bad_arguments_are_explained(engine: Engine, database_url: str) -> None:
 
 def test_serve_answers_over_http(engine: Engine, database_url: str) -> None:
     # given the server started as a real process
-    port = free_port()
-    env = {**os.environ, "ALGOREG_DATABASE_URL": database_url}
-    server = subprocess.Popen(
-        [str(ALGOREG), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail(f"server did not start: {server.stderr.read() if server.stderr else ''}")
-                time.sleep(0.2)
+    with running_server(database_url) as root:
         # then it is healthy and serves the public API
-        assert health.json() == {"status": "ok"}
-        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/algorithms").json()["total"] == 0
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        assert httpx.get(f"{root}/health").json() == {"status": "ok"}
+        assert httpx.get(f"{root}/api/v1/algorithms").json()["total"] == 0
 
 
 def test_verify_detects_a_published_version_edited_in_the_database(
@@ -137,23 +117,8 @@ def test_verify_reads_a_remote_register_and_detects_a_rewritten_entry(
     assert (
         algoreg(database_url, "import", str(source), "--organisation", "gm0001", "--publish").returncode == 0
     )
-    port = free_port()
-    env = {**os.environ, "ALGOREG_DATABASE_URL": database_url}
-    server = subprocess.Popen(
-        [str(ALGOREG), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{base}health", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    with running_server(database_url) as root:
+        base = f"{root}/"
         # when its feed is verified from outside, it is intact
         intact = algoreg(database_url, "verify", base)
         assert intact.returncode == 0, intact.stderr
@@ -166,9 +131,6 @@ def test_verify_reads_a_remote_register_and_detects_a_rewritten_entry(
         # then the remote check names the entry
         tampered = algoreg(database_url, "verify", base)
         assert tampered.returncode == 1 and "seq 1: entry_hash does not match" in tampered.stderr
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     # and an unreachable register or a non-web address is exit code 2
     assert algoreg(database_url, "verify", f"http://127.0.0.1:{free_port()}/").returncode == 2
     assert algoreg(database_url, "verify", "ftp://example.org/").returncode == 2

@@ -29,6 +29,8 @@ from tests.helpers import free_port
 from tests.samples import sample_record
 from tests.served import served_instance
 
+pytestmark = pytest.mark.database  # the served register runs on a database beside the test database
+
 ALGOREG = Path(sys.executable).with_name("algoreg")
 
 

@@ -25,6 +25,8 @@ from tests.helpers import free_port
 from tests.samples import sample_record
 from tests.served import ServedInstance, served_instance
 
+pytestmark = pytest.mark.database  # the served register runs on a database beside the test database
+
 #: Loopback allowed, and no retry, so that failures are quick.
 SETTINGS = replace(discovery_settings(LOOPBACK), max_attempts=1, timeout=5)
 

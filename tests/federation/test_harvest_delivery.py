@@ -32,6 +32,8 @@ from tests.federation.fault_server import FaultServer, add_source, harvest, publ
 from tests.samples import sample_record
 from tests.served import ServedInstance, served_instance
 
+pytestmark = pytest.mark.database  # the served register runs on a database beside the test database
+
 TOKEN_ENV = "ALGOREG_TEST_DELIVERY_TOKEN"
 
 

@@ -44,6 +44,8 @@ from tests.helpers import free_port
 from tests.samples import sample_record
 from tests.served import ALGOREG, wait_for_health
 
+pytestmark = pytest.mark.database  # its servers find the test database themselves
+
 ORGANISATION = "gm0700"
 ORGANISATION_NAME = "Gemeente Crashdam"
 IMPORT_ROWS = 800

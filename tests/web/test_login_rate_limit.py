@@ -150,6 +150,7 @@ def test_an_address_cannot_clear_its_count_by_logging_in_to_its_own_account(
     assert login(attacker, "eva", PASSWORD).status_code == 429
 
 
+@pytest.mark.database  # the served instances run on a database beside the test database
 def test_two_app_processes_on_one_database_share_the_count(tmp_path: Path) -> None:
     env = {"ALGOREG_LOGIN_MAX_ATTEMPTS": str(LIMIT), "ALGOREG_LOGIN_WINDOW_SECONDS": "900"}
     with served_instance(tmp_path, env) as first:

@@ -71,6 +71,13 @@ def count_reports(factory: Factory) -> int:
         return session.scalar(select(func.count()).select_from(BiasReport)) or 0
 
 
+def alert_of(page: str) -> str:
+    """The page's alert as markup (a refusal), so that a part marked with its language shows."""
+    found = re.search(r'id="alert-message">\s*<p class="utrecht-paragraph">(.*?)</p>', page, re.DOTALL)
+    assert found, "the page shows no alert"
+    return found[1]
+
+
 def text_of(response: Response) -> str:
     """The page's visible text, roughly: tags removed, entities decoded, spaces collapsed."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
@@ -258,6 +265,12 @@ def test_an_editor_attaches_and_a_publisher_publishes_through_the_management_pag
         and "Biastoets gepubliceerd" in audit
         and "Biastoets ingetrokken" in audit
     )
+    # withdrawing again is refused in the reader's language, in Dutch and in English
+    twice = post(client, f"{report_url}/intrekken", report_url)
+    assert twice.status_code == 409
+    assert alert_of(twice.text) == "Deze biastoets is niet gepubliceerd, dus er valt niets in te trekken."
+    english = post(client, f"{report_url}/intrekken?lang=en", report_url)
+    assert alert_of(english.text) == "This bias report is not published, so there is nothing to withdraw."
 
 
 REFUSED_UPLOADS: list[tuple[str, bytes | None, dict[str, str], int, str]] = [
@@ -348,3 +361,8 @@ def test_an_editor_edits_the_details_and_problems_are_shown_with_the_form(
     )
     assert conflict.status_code == 409
     assert "Een gepubliceerde biastoets kan niet worden bewerkt" in text_of(conflict)
+    english = post(client, f"{report_url}?lang=en", report_url, {"title": "Nog beter", "period": "2025"})
+    assert english.status_code == 409
+    assert alert_of(english.text) == (
+        "A published bias report cannot be edited; withdraw it first, then edit it."
+    )

@@ -22,7 +22,7 @@ from algoreg.register import accounts, algorithms
 from algoreg.register.roles import SYSTEM, Role
 from tests.helpers import csrf_of
 from tests.samples import sample_record
-from tests.web.test_bias_report_pages import text_of
+from tests.web.test_bias_report_pages import alert_of, text_of
 from tests.web.test_manage_pages import PASSWORD, login
 
 Factory = sessionmaker[Session]
@@ -317,12 +317,19 @@ def test_the_centre_follows_progress_decides_on_support_and_exports(
     assert client.get(f"{url}/export.pdf").status_code == 404
     # and closes the campaign, after which answers are refused
     assert post(client, f"{url}/sluiten", url).status_code == 303
+    closed_again = post(client, f"{url}/sluiten", url)
+    assert closed_again.status_code == 409
+    assert alert_of(closed_again.text) == "Alleen een open uitvraag kan worden gesloten."
     client.cookies.clear()
     login(client, person(factory, "gemeente", {"gm0001": Role.EDITOR}))
     answer = f"{url}/antwoord/gm0001"
     assert 'id="answer-add-form"' not in client.get(answer).text
     late = post(client, f"{answer}/verklaring", answer, {"complete": "0"})
-    assert late.status_code == 409 and "Antwoorden worden alleen aangenomen" in text_of(late)
+    assert late.status_code == 409
+    assert alert_of(late.text) == "Antwoorden worden alleen aangenomen zolang de uitvraag open is."
+    late_english = post(client, f"{answer}/verklaring?lang=en", answer, {"complete": "0"})
+    assert late_english.status_code == 409
+    assert alert_of(late_english.text) == "Answers are taken only while the campaign is open."
 
 
 # --- who may do what ---------------------------------------------------------------------------------
@@ -380,9 +387,8 @@ def test_every_text_the_campaign_pages_make_in_python_has_a_dutch_translation() 
         *campaign_forms.ACTION_STATE_LABELS.values(),
         *campaign_forms.SUPPORT_STATE_LABELS.values(),
         *campaign_forms.DONE_MESSAGES.values(),
-        *(pattern.message for pattern in campaign_forms._REASONS),
-        *(pattern.message for pattern in campaign_forms._CONFLICTS),
-        *(pattern.message for pattern in campaign_forms._SOURCES),
+        *(pattern.message for pattern in campaign_forms._REASONS.patterns),
+        *(pattern.message for pattern in campaign_forms._SOURCES.patterns),
         *manage_campaigns.NEW_FIELDS.values(),
         *manage_campaign_answer.ADD_FIELDS.values(),
         *manage_campaign_answer.REPORT_FIELDS.values(),
@@ -398,7 +404,8 @@ def test_every_text_the_campaign_pages_make_in_python_has_a_dutch_translation() 
 
 
 def test_the_domains_words_are_shown_translated() -> None:
-    from algoreg.web.pages.campaign_forms import reason_text, source_text
+    from algoreg.errors import Conflict
+    from algoreg.web.pages.campaign_forms import conflict_text, reason_text, source_text
 
     assert source_text("nl", "in the register, in_review, not public") == (
         "In het register (Ter beoordeling), niet openbaar",
@@ -411,6 +418,14 @@ def test_the_domains_words_are_shown_translated() -> None:
         True,
     )
     assert reason_text("nl", "something new") == ("something new", False)
+    # a refusal is markup: known ones translated, any other marked as English on a Dutch page
+    assert conflict_text("nl", Conflict("Support request 3 was already granted.")) == (
+        "Over dit verzoek om steun is al besloten."
+    )
+    assert (
+        conflict_text("nl", Conflict("Something <new>.")) == '<span lang="en">Something &lt;new&gt;.</span>'
+    )
+    assert conflict_text("en", Conflict("Something <new>.")) == "Something &lt;new&gt;."
 
 
 def test_organisations_are_added_on_the_campaign_page_and_a_campaign_without_any_is_not_opened(

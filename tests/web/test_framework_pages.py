@@ -27,7 +27,7 @@ from tests.instruments.framework_tasks_support import (
     make_algorithm,
     official_tree,
 )
-from tests.web.test_bias_report_pages import person, text_of
+from tests.web.test_bias_report_pages import alert_of, person, text_of
 from tests.web.test_manage_pages import login
 
 Factory = sessionmaker[Session]
@@ -202,6 +202,13 @@ def test_without_imported_definitions_the_pages_say_what_to_import(
     tasks = client.get(f"/beheer/algoritme/{public_id}/maatregelen")
     assert tasks.status_code == 200 and "algoreg framework import --task-registry" in html_text(tasks)
     assert 'id="readiness-not-imported"' in tasks.text
+    tasks_url = f"/beheer/algoritme/{public_id}/maatregelen"
+    refused = post(client, f"{tasks_url}/verversen", {}, tasks_url)
+    assert refused.status_code == 409
+    assert alert_of(refused.text) == (
+        "De maatregelen van het Algoritmekader (het takenregister) zijn nog niet in dit register ingelezen; "
+        "een beheerder leest ze in met: algoreg framework import --task-registry &lt;folder&gt;"
+    )
 
 
 # --- framework tasks ---------------------------------------------------------------------------------
@@ -260,7 +267,14 @@ def test_refreshing_without_a_profile_is_a_conflict_shown_on_the_page(
     login(client, person(factory, "eva", Role.EDITOR))
     tasks_url = f"/beheer/algoritme/{algorithm}/maatregelen"
     response = post(client, f"{tasks_url}/verversen", {}, tasks_url)
-    assert response.status_code == 409 and 'id="alert-message"' in response.text
+    assert response.status_code == 409
+    assert alert_of(response.text) == (
+        f"Algoritme &#39;{algorithm}&#39; heeft nog geen AI-verordeningsprofiel; leg er een vast met de "
+        "beslishulp AI-verordening voordat de taken uit het Algoritmekader kunnen worden afgeleid."
+    )
+    english = post(client, f"{tasks_url}/verversen?lang=en", {}, tasks_url)
+    assert english.status_code == 409
+    assert alert_of(english.text).startswith(f"Algorithm &#39;{algorithm}&#39; has no AI Act profile yet;")
 
 
 def test_a_task_is_changed_and_not_applicable_without_a_reason_is_refused_at_its_field(

@@ -37,6 +37,13 @@ def login(client: TestClient, username: str) -> None:
     assert response.status_code == 303, f"{username} logs in"
 
 
+def alert_of(page: str) -> str:
+    """The page's alert as markup (a refusal), so that a part marked with its language shows."""
+    found = re.search(r'id="alert-message">\s*<p class="utrecht-paragraph">(.*?)</p>', page, re.DOTALL)
+    assert found, "the page shows no alert"
+    return found[1]
+
+
 def post_form(client: TestClient, path: str, data: dict[str, Any], page: str = "/beheer") -> Response:
     """Submit a form as a browser does, with the CSRF token of a page just loaded."""
     token = csrf_of(client.get(page).text)
@@ -203,6 +210,14 @@ def test_a_stale_edit_is_refused_and_keeps_the_typed_values(
     assert 'value="Mijn nieuwe naam"' in response.text
     with transaction(factory) as session:
         assert algorithms.view(session, SYSTEM, public_id).latest.record["name"] == "Ander"
+    # and in English when she reads in English
+    english = client.post(
+        f"/beheer/algoritme/{public_id}/bewerken?lang=en", data=data, follow_redirects=False
+    )
+    assert english.status_code == 409
+    assert alert_of(english.text).startswith(
+        "Someone else changed this algorithm while you were editing it. Nothing was saved."
+    )
 
 
 def test_an_edit_stores_a_new_version_and_the_history_shows_the_difference(
@@ -334,6 +349,19 @@ def test_a_step_on_an_outdated_page_is_refused(
     assert 'id="alert-message"' in response.text
     with transaction(factory) as session:
         assert algorithms.view(session, SYSTEM, public_id).state.value == "concept"
+    # and from the page as it is now, a step the state does not allow is refused in her language
+    lock = str(algorithms_lock(factory, public_id))
+    refused = post_form(client, f"{page}/actie", {"action": "approve", "lock_version": lock}, page)
+    assert refused.status_code == 409
+    assert alert_of(refused.text) == (
+        "Deze stap is niet mogelijk in de huidige status van het algoritme (Concept); nu mogelijk: "
+        "De beschrijving bewerken, Ter beoordeling aanbieden, De publicatie intrekken, Archiveren."
+    )
+    english = post_form(client, f"{page}/actie?lang=en", {"action": "approve", "lock_version": lock}, page)
+    assert alert_of(english.text) == (
+        "This step is not possible in the algorithm&#39;s current state (Concept); "
+        "possible now: Edit the description, Submit for review, Retract the publication, Archive."
+    )
 
 
 def test_forms_without_a_csrf_token_are_refused(
@@ -473,8 +501,17 @@ def test_an_archived_algorithm_cannot_be_saved_and_the_form_says_so(
     data = form_data(name="Toch wijzigen", lock_version=lock, csrf_token=csrf_of(form.text))
     response = client.post(f"/beheer/algoritme/{public_id}/bewerken", data=data, follow_redirects=False)
     assert response.status_code == 409
-    assert "niet mogelijk in de huidige status" in response.text
+    assert alert_of(response.text) == (
+        "Een gearchiveerd algoritme kan niet worden bewerkt; haal het eerst uit het archief."
+    )
     assert 'value="Toch wijzigen"' in response.text
+    english = client.post(
+        f"/beheer/algoritme/{public_id}/bewerken?lang=en", data=data, follow_redirects=False
+    )
+    assert english.status_code == 409
+    assert alert_of(english.text) == (
+        "An archived algorithm cannot be edited; take it out of the archive first."
+    )
     # and the algorithm's page offers no edit link
     assert 'id="edit-link"' not in client.get(f"/beheer/algoritme/{public_id}").text
 

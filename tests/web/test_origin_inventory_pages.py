@@ -40,6 +40,13 @@ def text_of(response: Response) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
 
 
+def alert_of(page: str) -> str:
+    """The page's alert as markup (a refusal), so that a part marked with its language shows."""
+    found = re.search(r'id="alert-message">\s*<p class="utrecht-paragraph">(.*?)</p>', page, re.DOTALL)
+    assert found, "the page shows no alert"
+    return found[1]
+
+
 def post(client: TestClient, path: str, data: dict[str, str], page: str) -> Response:
     token = csrf_of(client.get(page).text)
     response: Response = client.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
@@ -96,24 +103,33 @@ def test_an_editor_records_a_use_and_sees_each_problem_at_its_field(
     assert wrong.status_code == 422
     assert 'id="use-purpose"' in wrong.text and 'aria-invalid="true"' in wrong.text
     assert "Dit veld is verplicht; vul het in." in text_of(wrong)
-    created = post(
-        client,
-        BASE,
-        {
-            "organisation": "gm0001",
-            "data_kind": "nationality",
-            "algorithm": algorithm,
-            "purpose": "Risicoscore",
-            "legal_basis": "",
-            "column_name": "nat",
-        },
-        f"{BASE}/nieuw",
-    )
+    fields = {
+        "organisation": "gm0001",
+        "data_kind": "nationality",
+        "algorithm": algorithm,
+        "purpose": "Risicoscore",
+        "legal_basis": "",
+        "column_name": "nat",
+    }
+    created = post(client, BASE, fields, f"{BASE}/nieuw")
     assert created.status_code == 303, created.text
     page = client.get(created.headers["location"])
     assert "Het gebruik is vastgelegd." in text_of(page) and "Risicomodel bijstand" in text_of(page)
     # an editor does not get the determination form
     assert 'id="determine-form"' not in page.text and 'id="determine-not-allowed"' in page.text
+    # the same column again is refused in the reader's language
+    use_id = created.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    again = post(client, BASE, fields, f"{BASE}/nieuw")
+    assert again.status_code == 409
+    assert alert_of(again.text) == (
+        f"Kolom &#39;nat&#39; van dit systeem staat al in de inventarisatie, als gebruik {use_id}; "
+        "wijzig dat gebruik."
+    )
+    english = post(client, f"{BASE}?lang=en", fields, f"{BASE}/nieuw")
+    assert alert_of(english.text) == (
+        f"Column &#39;nat&#39; of this system is in the inventory already, as use {use_id}; "
+        "change that use instead."
+    )
 
 
 def test_a_proposal_is_confirmed_determined_and_remedied_through_the_forms(
@@ -144,6 +160,10 @@ def test_a_proposal_is_confirmed_determined_and_remedied_through_the_forms(
         "confirm": "1",
     }
     assert post(client, url, fields, url).status_code == 303
+    # confirming it again is refused, in Dutch
+    twice = post(client, url, fields, url)
+    assert twice.status_code == 409
+    assert alert_of(twice.text) == "Dit gebruik is al bevestigd; alleen een voorstel kan worden bevestigd."
     # determine as improper: a case with three steps is opened
     determined_page = post(
         client,
@@ -201,6 +221,11 @@ def test_a_proposal_is_confirmed_determined_and_remedied_through_the_forms(
     assert post(client, f"{url}/herstel/heropenen", {"reason": "Nieuw bestand"}, url).status_code == 303
     page = client.get(url)
     assert "Nieuw bestand" in text_of(page) and "case_reopened" in page.text
+    # reopening an open case is refused in the reader's language
+    open_already = post(client, f"{url}/herstel/heropenen", {"reason": "Nogmaals"}, url)
+    assert open_already.status_code == 409 and alert_of(open_already.text) == "De herstelzaak is al open."
+    english = post(client, f"{url}/herstel/heropenen?lang=en", {"reason": "Again"}, url)
+    assert alert_of(english.text) == "The remediation case is open already."
     with transaction(factory) as session:
         stored = session.scalar(select(OriginDataUse).where(OriginDataUse.id == use_id))
         assert stored is not None and stored.determination == "improper"

@@ -10,6 +10,9 @@ An answer is refused, with every problem named, when the key is unknown (or is a
 a repeatable group, answered through its group), when the value has the wrong type or is not
 allowed, or when the question is not asked now because of earlier answers (or a stop reached before
 it). Answers stored earlier that later answers make irrelevant are kept; the engine ignores them.
+A form that showed the questions with the current answers may ask for the same when it gives both
+at once: an answer to a question asked with the current answers, which the other answers given with
+it leave unasked, is then stored and ignored like such an earlier answer (it must still be valid).
 """
 
 from collections.abc import Mapping, Sequence
@@ -30,6 +33,7 @@ from algoreg.instruments.assessments.access import (
     writable,
 )
 from algoreg.instruments.questionnaire.conditions import leaves, same_value
+from algoreg.instruments.questionnaire.engine import AssessmentState as AnswersState
 from algoreg.instruments.questionnaire.engine import evaluate
 from algoreg.instruments.questionnaire.model import Element, Group, Instrument, Notice, RichTextQuestion, Stop
 from algoreg.instruments.questionnaire.structure import is_question, placed_elements
@@ -119,13 +123,27 @@ def _why_hidden(key: str, info: _Key, instrument: Instrument, answers: Mapping[s
     return f"is not asked now: it is asked only for certain answers to {named}; change those first"
 
 
+def _own_problems(state: AnswersState, key: str) -> list[FieldProblem]:
+    return [
+        problem
+        for problem in state.problems
+        if problem.field == key or problem.field.startswith((f"{key}[", f"{key}/"))
+    ]
+
+
 def answer_problems_for(
-    instrument: Instrument, current: Mapping[str, Any], given: Mapping[str, Any]
+    instrument: Instrument,
+    current: Mapping[str, Any],
+    given: Mapping[str, Any],
+    *,
+    keep_made_unasked: bool = False,
 ) -> tuple[list[FieldProblem], dict[str, Any]]:
     """The problems of answers ``given`` on top of ``current``, and the answers they would lead to.
 
     Only problems of the given keys count (an older answer made irrelevant is not the new answer's
-    fault). ``None`` clears a key and is always allowed for a known key.
+    fault). ``None`` clears a key and is always allowed for a known key. With ``keep_made_unasked``,
+    an answer to a question that is asked with ``current`` but not with the answers given is no
+    problem when it is a valid answer to that question with ``current``.
     """
     keys, inner, others = _keys(instrument)
     problems: list[FieldProblem] = []
@@ -150,17 +168,17 @@ def answer_problems_for(
     if problems:
         return problems, merged
     state = evaluate(instrument, merged)
+    before = evaluate(instrument, current) if keep_made_unasked else None
     for key, value in given.items():
         if value is None:
             continue
         if (key,) not in state.visible:
-            problems.append(FieldProblem(key, _why_hidden(key, keys[key], instrument, merged)))
+            if before is not None and (key,) in before.visible:
+                problems.extend(_own_problems(evaluate(instrument, {**current, key: value}), key))
+            else:
+                problems.append(FieldProblem(key, _why_hidden(key, keys[key], instrument, merged)))
             continue
-        problems.extend(
-            problem
-            for problem in state.problems
-            if problem.field == key or problem.field.startswith((f"{key}[", f"{key}/"))
-        )
+        problems.extend(_own_problems(state, key))
     return problems, merged
 
 
@@ -180,13 +198,21 @@ def _cleaned(instrument: Instrument, given: Mapping[str, Any]) -> dict[str, Any]
 
 
 def record_answers(
-    session: Session, principal: Principal, public_id: str, assessment_id: int, given: Mapping[str, Any]
+    session: Session,
+    principal: Principal,
+    public_id: str,
+    assessment_id: int,
+    given: Mapping[str, Any],
+    *,
+    keep_made_unasked: bool = False,
 ) -> list[AnswerView]:
     """Store ``given`` (answers by key; None clears) as new answers; needs the editor role.
 
     All are checked together (see the module) and stored together or not at all. An answer equal
-    to the current one is not stored again. A signed-off assessment must be reopened first
-    (:class:`Conflict`). Returns the answers stored; audited as ``assessment.answer``.
+    to the current one is not stored again. With ``keep_made_unasked`` (a form that showed the
+    questions with the current answers), an answer that the other answers given leave unasked is
+    stored and ignored instead of refused (see the module). A signed-off assessment must be reopened
+    first (:class:`Conflict`). Returns the answers stored; audited as ``assessment.answer``.
     """
     algorithm, assessment = writable(
         session, principal, public_id, assessment_id, Role.EDITOR, "answer questions of this assessment"
@@ -207,7 +233,7 @@ def record_answers(
         )
     instrument = definition_of(assessment)
     current = current_answers(session, assessment)
-    problems, _merged = answer_problems_for(instrument, current, given)
+    problems, _merged = answer_problems_for(instrument, current, given, keep_made_unasked=keep_made_unasked)
     if problems:
         raise InvalidInput(problems=problems, summary=f"{_SUMMARY} {len(problems)} answer(s) have a problem.")
     now = utcnow()

@@ -108,20 +108,22 @@ def _kind(question: Question) -> str:
     return "statement"
 
 
+def _shown_option(value: Any) -> str:
+    """An option without a label as people read it: text as it is (no JSON quotes), else as JSON."""
+    return value if isinstance(value, str) else show(value)
+
+
 def _field(instrument: Instrument, question: Question, answers: Mapping[str, Any]) -> Field:
     choices: tuple[Choice, ...] = ()
     if isinstance(question, SingleChoiceQuestion | MultipleChoiceQuestion):
         if question.options_from is None:
             choices = tuple(
-                Choice(index, option.value, option.label or show(option.value))
+                Choice(index, option.value, option.label or _shown_option(option.value))
                 for index, option in enumerate(question.options)
             )
         else:
             values = options_of(instrument, question.id, answers)
-            choices = tuple(
-                Choice(index, value, value if isinstance(value, str) else show(value))
-                for index, value in enumerate(values)
-            )
+            choices = tuple(Choice(index, value, _shown_option(value)) for index, value in enumerate(values))
     return Field(question, _kind(question), choices)
 
 

@@ -2,8 +2,9 @@
 reader's language, the texts of a form, and the chart of an action's progress.
 
 Labels and messages are English source texts, translated through ``locale/nl/campaigns.po``. The
-domain's reasons are recognised by pattern and translated; any other reason is shown as it is, in
-English (the templates mark it so).
+domain's reasons and refusals are recognised by pattern (a :class:`~.form_problems.Reasons` table)
+and translated; any other is shown as it is, in English, marked so (a refusal by
+:func:`conflict_text`, a problem's reason by the templates).
 """
 
 import re
@@ -11,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from babel.numbers import format_decimal
+from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from algoreg.errors import Conflict, FieldProblem
@@ -18,6 +20,7 @@ from algoreg.inventory.campaigns.action_states import ActionState
 from algoreg.inventory.campaigns.progress import ActionView
 from algoreg.web import i18n
 from algoreg.web.charts import Bar, BarChart
+from algoreg.web.pages.form_problems import Reasons, reason
 from algoreg.web.pages.manage_common import STATE_LABELS
 
 #: Words for a campaign's states.
@@ -68,127 +71,102 @@ class FormProblem:
     translated: bool
 
 
-@dataclass(frozen=True)
-class _Pattern:
-    regex: re.Pattern[str]
-    message: str
-
-
-def _pattern(regex: str, message: str) -> _Pattern:
-    return _Pattern(re.compile(regex, re.DOTALL), message)
-
-
-#: The domain's and the validator's reasons, and their English source texts (translated in .po).
-_REASONS: tuple[_Pattern, ...] = (
-    _pattern(
-        r"Field required|String should have at least 1 character", "This field is required; fill it in."
-    ),
-    _pattern(
+#: The domain's and the validator's reasons, and the domain's refusals (Conflict), with their English
+#: source texts (translated in .po); any other text is shown as it is, in English.
+_REASONS = Reasons(
+    reason(r"Field required|String should have at least 1 character", "This field is required; fill it in."),
+    reason(
         r"String should have at most (?P<maximum>\d+) characters?",
         "This text is too long; at most %(maximum)s characters are allowed.",
     ),
-    _pattern(r"Input should be a valid date.*", "Enter a date, such as 2027-03-01."),
-    _pattern(r"Input should be a valid (integer|number).*", "Enter a whole number of euros, such as 25000."),
-    _pattern(r"Input should be greater than or equal to 1", "Enter an amount of at least 1 euro."),
-    _pattern(
+    reason(r"Input should be a valid date.*", "Enter a date, such as 2027-03-01."),
+    reason(r"Input should be a valid (integer|number).*", "Enter a whole number of euros, such as 25000."),
+    reason(r"Input should be greater than or equal to 1", "Enter an amount of at least 1 euro."),
+    reason(
         r"Input should be less than or equal to (?P<maximum>\d+)",
         "Enter an amount of at most %(maximum)s euros.",
     ),
-    _pattern(r"Input should be .*", "Choose one of the options."),
-    _pattern(
+    reason(r"Input should be .*", "Choose one of the options."),
+    reason(
         r"give an e-mail address such as .*",
         "Enter an e-mail address, such as algoritmes@organisatie.nl.",
     ),
-    _pattern(
+    reason(
         r"give a web address starting with https://",
         "Enter a complete web address that starts with https:// or http://.",
     ),
-    _pattern(
+    reason(
         r"ask for expertise, for a budget \(with its amount\), or for both",
         "Ask for expertise, for a budget (with its amount), or for both.",
     ),
-    _pattern(
+    reason(
         r"say in the note why the action does not apply", "Say in the note why the action does not apply."
     ),
-    _pattern(
+    reason(
         r"there is no organisation with code '(?P<code>.*)'", "There is no organisation with code '%(code)s'."
     ),
-    _pattern(
+    reason(
         r"the organisation that runs the campaign does not ask itself",
         "The organisation that runs the campaign cannot ask itself.",
     ),
-    _pattern(r"name at least one organisation by its code", "Name at least one organisation by its code."),
-    _pattern(
+    reason(r"name at least one organisation by its code", "Name at least one organisation by its code."),
+    reason(
         r"add at least one organisation before opening the campaign",
         "Add at least one organisation before you open the campaign.",
     ),
-    _pattern(
-        r"'.*' is not an algorithm of your organisation", "Choose one of your organisation's algorithms."
-    ),
-    _pattern(r"choose one of the organisations where you may start a campaign", "Choose an organisation."),
-)
-
-#: Conflicts of the domain, and their English source texts.
-_CONFLICTS: tuple[_Pattern, ...] = (
-    _pattern(
+    reason(r"'.*' is not an algorithm of your organisation", "Choose one of your organisation's algorithms."),
+    reason(r"choose one of the organisations where you may start a campaign", "Choose an organisation."),
+    # refusals (Conflict) shown as the page's alert
+    reason(
         r"The campaign is \w+; answers are taken only while it is open\.",
         "Answers are taken only while the campaign is open.",
     ),
-    _pattern(r"Algorithm '.*' is already in your answer\.", "This algorithm is already in your answer."),
-    _pattern(
+    reason(r"Algorithm '.*' is already in your answer\.", "This algorithm is already in your answer."),
+    reason(
         r"The campaign is \w+; you can .* only while it is a draft\.",
         "This is possible only while the campaign is a draft.",
     ),
-    _pattern(
+    reason(
         r"The campaign is \w+; only an open campaign can be closed\.", "Only an open campaign can be closed."
     ),
-    _pattern(
+    reason(
         r"The campaign is closed; no organisations can be added\.",
         "The campaign is closed; no organisations can be added.",
     ),
-    _pattern(r"Support request \d+ was already \w+\.", "This support request was already decided."),
+    reason(r"Support request \d+ was already \w+\.", "This support request was already decided."),
 )
 
 #: Where an action's status was read from (the domain's words), and their English source texts.
-_SOURCES: tuple[_Pattern, ...] = (
-    _pattern(r"assessment (?P<id>\d+) signed off", "Assessment %(id)s signed off"),
-    _pattern(r"assessment (?P<id>\d+) \w+", "Assessment %(id)s is not signed off yet"),
-    _pattern(r"no assessment", "No assessment yet"),
-    _pattern(r"version (?P<number>\d+) is public", "Version %(number)s is public"),
-    _pattern(r"in the register, (?P<state>\w+), not public", "In the register (%(state)s), not public"),
-    _pattern(r"nothing reported", "Nothing reported yet"),
-    _pattern(r"reported by (?P<name>.*)", "Reported by %(name)s"),
+_SOURCES = Reasons(
+    reason(r"assessment (?P<id>\d+) signed off", "Assessment %(id)s signed off"),
+    reason(r"assessment (?P<id>\d+) \w+", "Assessment %(id)s is not signed off yet"),
+    reason(r"no assessment", "No assessment yet"),
+    reason(r"version (?P<number>\d+) is public", "Version %(number)s is public"),
+    reason(r"in the register, (?P<state>\w+), not public", "In the register (%(state)s), not public"),
+    reason(r"nothing reported", "Nothing reported yet"),
+    reason(r"reported by (?P<name>.*)", "Reported by %(name)s"),
 )
-
-
-def _translate(patterns: tuple[_Pattern, ...], lang: i18n.Language, text: str) -> tuple[str, bool]:
-    for pattern in patterns:
-        match = pattern.regex.fullmatch(text.strip())
-        if match:
-            return i18n.gettext(lang, pattern.message, **match.groupdict()), True
-    return text, False
 
 
 def reason_text(lang: i18n.Language, reason: str) -> tuple[str, bool]:
     """A problem's reason in ``lang``, and whether it was translated (else it is the English original)."""
-    return _translate(_REASONS, lang, reason)
+    return _REASONS.translate(lang, reason)
 
 
-def conflict_text(lang: i18n.Language, conflict: Conflict) -> str:
-    """A conflict's message in ``lang`` (the English original when it is not a known one)."""
-    return _translate(_CONFLICTS, lang, conflict.message)[0]
+def conflict_text(lang: i18n.Language, conflict: Conflict) -> Markup:
+    """A refusal's message as the page's alert: translated, or the English original marked as English."""
+    return _REASONS.shown(lang, conflict.message)
 
 
 def source_text(lang: i18n.Language, source: str) -> tuple[str, bool]:
     """Where an action's status was read from, in ``lang``, and whether it was translated."""
-    for pattern in _SOURCES:
-        match = pattern.regex.fullmatch(source.strip())
-        if match:
-            values = match.groupdict()
-            if "state" in values:  # a workflow state of the register, in words
-                values["state"] = i18n.gettext(lang, STATE_LABELS.get(values["state"], values["state"]))
-            return i18n.gettext(lang, pattern.message, **values), True
-    return source, False
+    found = _SOURCES.match(source)
+    if found is None:
+        return source, False
+    pattern, values = found
+    if "state" in values:  # a workflow state of the register, in words
+        values["state"] = i18n.gettext(lang, STATE_LABELS.get(values["state"], values["state"]))
+    return i18n.gettext(lang, pattern.message, **values), True
 
 
 def shown_problems(

@@ -5,10 +5,12 @@ not exist (404). Workflow actions are POST forms carrying the lock version, so t
 a state someone else just changed is refused (409) instead of applied blindly.
 """
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from algoreg.errors import Conflict, StaleWrite
 from algoreg.register import algorithms, bias_reports, workspace
@@ -22,7 +24,8 @@ from algoreg.web import i18n
 from algoreg.web.deps import UoW
 from algoreg.web.pages import manage_assessments
 from algoreg.web.pages.deps import CSRF, User
-from algoreg.web.pages.manage_common import common_context, translate_reason
+from algoreg.web.pages.form_problems import Reasons, reason
+from algoreg.web.pages.manage_common import ACTION_LABELS, STATE_LABELS, common_context, translate_reason
 from algoreg.web.pages.manage_framework import profile_context
 from algoreg.web.templating import render
 
@@ -37,6 +40,29 @@ STALE_ACTION = (
 FORWARD_ACTIONS = frozenset(
     {Action.SUBMIT.value, Action.APPROVE.value, Action.PUBLISH.value, Action.UNARCHIVE.value}
 )
+
+#: Refusals of a workflow step (Conflict) and their English source texts. The workflow's words in
+#: them (a state, the steps possible now) are shown as the page's words for them, through the same table.
+_REASONS = Reasons(
+    reason(
+        r"'(?P<action>[a-z_]+)' is not possible while the algorithm is (?P<state>[a-z_]+); "
+        r"possible now: (?P<allowed>.*)\.",
+        "This step is not possible in the algorithm's current state (%(state)s); possible now: %(allowed)s.",
+        nested=("state", "allowed"),
+    ),
+    *(reason(re.escape(state), label) for state, label in STATE_LABELS.items()),
+    *(reason(re.escape(action), label) for action, label in ACTION_LABELS.items()),
+    reason(re.escape(Action.EDIT), "Edit the description"),
+    reason(r"none", "no step"),
+    reason(r"(?P<first>[a-z_]+), (?P<rest>[a-z_, ]+)", "%(first)s, %(rest)s", nested=("first", "rest")),
+    fallback=translate_reason,
+)
+
+
+def _conflict(lang: i18n.Language, conflict: Conflict) -> Markup:
+    """The refusal as the page's alert: translated through the reasons, or marked as English."""
+    return _REASONS.shown(lang, conflict.message)
+
 
 #: Words for the audit log's actions (English source texts).
 AUDIT_ACTIONS: dict[str, str] = {
@@ -124,7 +150,7 @@ async def take_action(request: Request, public_id: str, user: User, uow: UoW) ->
     except StaleWrite:
         return _page(request, user, uow, public_id, i18n.gettext(lang, STALE_ACTION), 409)
     except Conflict as conflict:
-        return _page(request, user, uow, public_id, translate_reason(lang, conflict.message)[0], 409)
+        return _page(request, user, uow, public_id, _conflict(lang, conflict), 409)
     return RedirectResponse(f"/beheer/algoritme/{public_id}?gedaan={action.value}", status_code=303)
 
 

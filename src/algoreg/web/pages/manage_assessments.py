@@ -6,12 +6,16 @@ signing off and reopening follow the instrument's signing roles (see
 :mod:`algoreg.instruments.assessments.access`). Forms are POSTs with the CSRF token; a saved form
 answers 303 with a confirmation, a refused one shows the form again with what was typed and every
 problem at its question. The instrument's own texts are data and are shown as they are (Dutch).
+
+A part's form asks the questions that apply with the current answers; an answer it gives to one
+that the other answers given with it leave unasked (such as one after a stop) is kept, not refused,
+and counts again when the question is asked again. An assessment whose answers reach a stop offers
+no sign-off but says why, with the stop's text; a refusal (such as a sign-off from a page loaded
+before the stop) is shown in the page's language, any text not translated marked as English.
 """
 
 import datetime
 import json
-import re
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Path, Request
@@ -47,7 +51,9 @@ from algoreg.register.sessions import SignedIn
 from algoreg.web import i18n
 from algoreg.web.deps import UoW
 from algoreg.web.pages import assessment_form as forms
+from algoreg.web.pages import form_problems
 from algoreg.web.pages.deps import CSRF, User
+from algoreg.web.pages.form_problems import Reasons, ShownProblem, by_anchor, confirmation, reason
 from algoreg.web.pages.manage_bias_reports import AlgorithmPlace, algorithm_place
 from algoreg.web.pages.manage_common import common_context, translate_reason
 from algoreg.web.reports.assessment import render_html, render_pdf
@@ -75,6 +81,8 @@ ASSESSMENT_DONE_MESSAGES: dict[str, str] = {
     "deelnemer": "The participant was added.",
     "verwijderd": "The participant was removed; the answers they gave stay.",
     "opgeslagen": "Your answers were saved.",
+    "opgeslagen-niet-gesteld": "Your answers were saved. Some of them are to questions that the answers "
+    "given now leave unasked: those answers are kept, but count only when the questions are asked again.",
     "ongewijzigd": "Nothing was changed, so nothing was saved.",
     "afgetekend": "The assessment was signed off.",
     "heropend": "The assessment was reopened for a new round; its answers and their history stay.",
@@ -98,92 +106,86 @@ _FORMATS = {
 }
 
 
-@dataclass(frozen=True)
-class _Reason:
-    regex: re.Pattern[str]
-    message: str
-
-
-def _reason(regex: str, message: str) -> _Reason:
-    return _Reason(re.compile(regex, re.DOTALL), message)
-
-
 #: The domain's reasons about answers and assessments, and their English source texts.
-_REASONS: tuple[_Reason, ...] = (
-    _reason(r"an answer is required; .*", "An answer is required."),
-    _reason(
+_REASONS = Reasons(
+    reason(r"an answer is required; .*", "An answer is required."),
+    reason(
         r"(?P<given>.*) is not a number; .*", "%(given)s is not a number; write a number, such as 12 or 2.5."
     ),
-    _reason(r"(?P<given>.*) is not whole; .*", "%(given)s is not a whole number."),
-    _reason(
+    reason(r"(?P<given>.*) is not whole; .*", "%(given)s is not a whole number."),
+    reason(
         r"(?P<given>.*) is out of range; allowed: (?P<allowed>.*)", "%(given)s is out of range (%(allowed)s)."
     ),
-    _reason(
+    reason(
         r"(?P<given>.*) is not a date; .*",
         "%(given)s is not a date; write it as YYYY-MM-DD, such as 2026-03-01.",
     ),
-    _reason(
-        r"(?P<given>.*) is not an option; .*", "%(given)s is not one of the options; choose one of them."
-    ),
-    _reason(r"a line break was given; .*", "Write one line of text, without line breaks."),
-    _reason(
+    reason(r"(?P<given>.*) is not an option; .*", "%(given)s is not one of the options; choose one of them."),
+    reason(r"a line break was given; .*", "Write one line of text, without line breaks."),
+    reason(
         r"(?P<length>\d+) characters given; allowed: text of at most (?P<maximum>\d+) characters",
         "This text is %(length)s characters long; at most %(maximum)s are allowed.",
     ),
-    _reason(
-        r"is not asked now: .*", "This question is not asked with the answers given; change those first."
-    ),
-    _reason(r"there is no user named (?P<given>'.*')", "There is no user named %(given)s."),
-    _reason(
+    reason(r"is not asked now: .*", "This question is not asked with the answers given; change those first."),
+    reason(r"there is no user named (?P<given>'.*')", "There is no user named %(given)s."),
+    reason(
         r"(?P<given>'.*') has no role in (?P<name>.*); give them a role there first",
         "%(given)s has no role in %(name)s; give them a role there first.",
     ),
-    _reason(
+    reason(
         r"(?P<given>'.*') is not a role of this instrument; allowed: (?P<allowed>.*)",
         "%(given)s is not a role of this instrument; choose one of: %(allowed)s.",
     ),
-    _reason(
+    reason(
         r"must be 1 to (?P<maximum>\d+) characters of text",
         "Fill this in, with at most %(maximum)s characters.",
     ),
-    _reason(r"is required; say in a few words why", "This field is required; say in a few words why."),
-    _reason(
+    reason(r"is required; say in a few words why", "This field is required; say in a few words why."),
+    reason(
         r"is (?P<length>\d+) characters; at most (?P<maximum>\d+) are allowed",
         "This text is %(length)s characters long; at most %(maximum)s are allowed.",
     ),
-    _reason(
+    reason(
         r"there is no instrument \d+ for this organisation; .*", "Choose one of the instruments in the list."
     ),
+    # refusals (Conflict) shown as the page's alert
+    reason(
+        r"This assessment cannot be signed off: the answers reached the stop (?P<stop>'[^']*') "
+        r"in part (?P<part>'[^']*'): (?P<reason>.*)",
+        "This assessment cannot be signed off: the answers reached the stop %(stop)s in part %(part)s: "
+        "%(reason)s",
+        data=("reason",),
+    ),
+    reason(
+        r"This assessment was not signed off: its link cannot be put in the algorithm's register entry\. "
+        r"(?P<rest>.*)",
+        "This assessment was not signed off: its link cannot be put in the algorithm's register entry. "
+        "%(rest)s",
+        nested=("rest",),
+    ),
+    reason(
+        r"This assessment is signed off; reopen it before changing answers\.",
+        "This assessment is signed off; reopen it before changing answers.",
+    ),
+    reason(
+        r"This assessment is signed off already; reopen it to change and sign it again\.",
+        "This assessment is signed off already; reopen it to change and sign it again.",
+    ),
+    reason(
+        r"This assessment is not signed off, so it is open already\.",
+        "This assessment is not signed off, so it is open already.",
+    ),
+    reason(
+        r"(?P<given>'[^']*') takes part in this assessment as '(?P<role>.*)' already\.",
+        "%(given)s takes part in this assessment as %(role)s already.",
+        data=("role",),
+    ),
+    fallback=translate_reason,
 )
 
 
-@dataclass(frozen=True)
-class ShownProblem:
-    """A problem as a page shows it: the anchor of its input, a label, the message, whether translated."""
-
-    anchor: str
-    label: str
-    message: str
-    translated: bool
-    href: str
-
-
-def _translated(lang: i18n.Language, reason: str) -> tuple[str, bool]:
-    for pattern in _REASONS:
-        match = pattern.regex.fullmatch(reason.strip())
-        if match:
-            return i18n.gettext(lang, pattern.message, **match.groupdict()), True
-    return translate_reason(lang, reason)
-
-
 def _form_problems(problems: list[FieldProblem], lang: i18n.Language, prefix: str) -> list[ShownProblem]:
-    shown = []
-    for problem in problems:
-        message, translated = _translated(lang, problem.reason)
-        anchor = f"{prefix}-{problem.field}"
-        label = i18n.gettext(lang, FIELD_LABELS.get(problem.field, problem.field))
-        shown.append(ShownProblem(anchor, label, message, translated, f"#{anchor}"))
-    return shown
+    return form_problems.shown_problems(problems, lang, _REASONS, FIELD_LABELS, anchor_prefix=f"{prefix}-")
 
 
 def _question_labels(instrument: Instrument) -> dict[str, tuple[str, str]]:
@@ -206,9 +208,9 @@ def _answer_problems(
     for problem in problems:
         key, anchor = forms.anchor_of(problem.field)
         label, part_id = labels.get(key, (key, ""))
-        message, translated = _translated(lang, problem.reason)
-        href = f"#{anchor}" if on_part or not part_id else f"{base}/deel/{part_id}#{anchor}"
-        shown.append(ShownProblem(anchor, label, message, translated, href))
+        message, translated = _REASONS.translate(lang, problem.reason)
+        link = "" if on_part or not part_id else f"{base}/deel/{part_id}#{anchor}"
+        shown.append(ShownProblem(problem.field, anchor, label, message, translated, link=link))
     return shown
 
 
@@ -221,7 +223,7 @@ def _base(request: Request, place: AlgorithmPlace) -> dict[str, Any]:
         "may_answer": role is not None and role.rank >= Role.EDITOR.rank,
         "assessment_state_labels": ASSESSMENT_STATE_LABELS,
         "status_labels": STATUS_LABELS,
-        "done": ASSESSMENT_DONE_MESSAGES.get(request.query_params.get("gedaan", "")),
+        "done": confirmation(request, ASSESSMENT_DONE_MESSAGES),
     }
 
 
@@ -270,7 +272,10 @@ def _assessment_page(
         "view": view,
         "participants": people,
         "allowed_roles": roles,
-        "may_sign": may_sign and view.state is not AssessmentState.SIGNED_OFF,
+        "may_sign": may_sign and view.state is not AssessmentState.SIGNED_OFF and view.stop is None,
+        "stop_part": next(
+            (item for item in view.parts if view.stop and item.part_id == view.stop.part_id), None
+        ),
         "may_reopen": may_sign and view.state is AssessmentState.SIGNED_OFF,
         "names": names,
         "base": base,
@@ -368,7 +373,8 @@ def remove_participant(
 
 
 def _conflict(lang: i18n.Language, conflict: Conflict) -> str:
-    return i18n.gettext(lang, conflict.message)
+    """The refusal as the page's alert: translated through the reasons, or marked as English."""
+    return _REASONS.shown(lang, conflict.message)
 
 
 @router.post("/beheer/algoritme/{public_id}/toets/{assessment_id:int}/aftekenen", response_class=HTMLResponse)
@@ -506,10 +512,11 @@ def _part_page(
         for key in layout.groups
     }
     shown = _answer_problems(problems or [], lang, instrument, "", on_part=True)
-    errors: dict[str, list[ShownProblem]] = {}
-    for problem in shown:
-        errors.setdefault(problem.anchor, []).append(problem)
     progress = next((item for item in view.parts if item.part_id == part.id), None)
+    placed = placed_elements(instrument)
+    stop_order = next(
+        (item.order for item in placed if state.stop and item.element.id == state.stop.stop_id), None
+    )
     context = _base(request, place) | {
         "view": view,
         "part": part,
@@ -521,10 +528,13 @@ def _part_page(
         "answered": {key: row for key, row in rows.items() if row.value is not None},
         "names": names,
         "problems": shown,
-        "errors": errors,
+        "errors": by_anchor(shown),
         "alert": alert,
         "stop": state.stop if state.stop is not None and state.stop.part_id == part.id else None,
         "stopped": state.stop is not None,
+        "after_stop": {
+            item.element.id for item in placed if stop_order is not None and item.order > stop_order
+        },
         "editable": place.role is not None
         and place.role.rank >= Role.EDITOR.rank
         and view.state is not AssessmentState.SIGNED_OFF,
@@ -594,7 +604,11 @@ async def save_part(
         )
     try:
         with uow() as session:
-            assessments.record_answers(session, user.principal, public_id, assessment_id, changed)
+            # The form asked these questions with the current answers: an answer that the other
+            # answers given now leave unasked (such as one after a stop) is kept, not refused.
+            assessments.record_answers(
+                session, user.principal, public_id, assessment_id, changed, keep_made_unasked=True
+            )
     except InvalidInput as invalid:
         return _part_page(
             request,
@@ -619,9 +633,17 @@ async def save_part(
             typed=typed,
             alert=_conflict(lang, conflict),
         )
+    done = "opgeslagen-niet-gesteld" if _made_unasked(instrument, current, changed) else "opgeslagen"
     return RedirectResponse(
-        f"{_address(public_id, assessment_id)}/deel/{part_id}?gedaan=opgeslagen", status_code=303
+        f"{_address(public_id, assessment_id)}/deel/{part_id}?gedaan={done}", status_code=303
     )
+
+
+def _made_unasked(instrument: Instrument, current: dict[str, Any], changed: dict[str, Any]) -> bool:
+    """Whether an answer given in ``changed`` is to a question that the answers then leave unasked."""
+    merged = {key: value for key, value in {**current, **changed}.items() if value is not None}
+    visible = set(evaluate(instrument, merged).visible)
+    return any(value is not None and (key,) not in visible for key, value in changed.items())
 
 
 def _today() -> datetime.date:

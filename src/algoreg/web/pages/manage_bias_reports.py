@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from starlette.datastructures import FormData, UploadFile
 
 from algoreg.errors import Conflict, FieldProblem, InvalidInput
@@ -21,8 +22,11 @@ from algoreg.register.roles import Role
 from algoreg.register.sessions import SignedIn
 from algoreg.web import i18n
 from algoreg.web.deps import UoW
+from algoreg.web.pages import form_problems
 from algoreg.web.pages.bias_report_content import MODE_LABELS, report_fragment
 from algoreg.web.pages.deps import CSRF, User
+from algoreg.web.pages.form_problems import Reasons, confirmation, reason
+from algoreg.web.pages.form_problems import ShownProblem as ShownProblem  # used by the bias analysis tool
 from algoreg.web.pages.manage_common import common_context, translate_reason
 from algoreg.web.templating import render
 
@@ -54,86 +58,61 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class _Reason:
-    regex: re.Pattern[str]
-    message: str
-
-
-def _reason(regex: str, message: str) -> _Reason:
-    return _Reason(re.compile(regex, re.DOTALL), message)
-
-
 #: The domain's reasons about bias reports, and their English source texts (translated in bias.po).
-_REASONS: tuple[_Reason, ...] = (
-    _reason(r"is required; give a text of at least 1 character", "This field is required; fill it in."),
-    _reason(
+_REASONS = Reasons(
+    reason(r"is required; give a text of at least 1 character", "This field is required; fill it in."),
+    reason(
         r"is (?P<length>\d+) characters long; at most (?P<maximum>\d+) are allowed",
         "This text is %(length)s characters long; at most %(maximum)s are allowed.",
     ),
-    _reason(
+    reason(
         r"is (?P<length>\d+) characters of text long \(markup not counted\); "
         r"at most (?P<maximum>\d+) are allowed",
         "This text is %(length)s characters long (markup not counted); at most %(maximum)s are allowed.",
     ),
-    _reason(
+    reason(
         r"is (?P<size>\d+) bytes; at most \d+ bytes \((?P<megabytes>\d+) MB\) are accepted",
         "The file is %(size)s bytes; at most %(megabytes)s MB is accepted.",
     ),
-    _reason(
+    reason(
         r"does not match the document's content: the document was changed after it was made",
         "The document was changed after it was made: its integrity digest does not match its content.",
     ),
-    _reason(
+    reason(
         r"must be 'algoreg-bias/1'; got (?P<given>.*)",
         "This is not a bias analysis document of format algoreg-bias/1 (its format is %(given)s).",
     ),
-    _reason(
+    reason(
         r"must be one of decisions, aggregate, monitoring; got (?P<given>.*)",
         "The kind of analysis (mode) %(given)s is unknown; known are decisions, aggregate and monitoring.",
     ),
-    _reason(r"is not UTF-8 text.*", "The file is not UTF-8 text."),
-    _reason(r"must be a JSON object; got .*", "The file does not hold a JSON object."),
-    _reason(r"is not valid JSON: (?P<detail>.*)", "The file is not valid JSON (%(detail)s)."),
-    _reason(re.escape(CHOOSE_FILE), CHOOSE_FILE),
+    reason(r"is not UTF-8 text.*", "The file is not UTF-8 text."),
+    reason(r"must be a JSON object; got .*", "The file does not hold a JSON object."),
+    reason(r"is not valid JSON: (?P<detail>.*)", "The file is not valid JSON (%(detail)s)."),
+    reason(re.escape(CHOOSE_FILE), CHOOSE_FILE),
+    # refusals (Conflict) shown as the page's alert
+    reason(
+        r"A published bias report cannot be edited; withdraw it first, then edit it\.",
+        "A published bias report cannot be edited; withdraw it first, then edit it.",
+    ),
+    reason(r"This bias report is published already\.", "This bias report is published already."),
+    reason(
+        r"This bias report is not published, so there is nothing to withdraw\.",
+        "This bias report is not published, so there is nothing to withdraw.",
+    ),
+    fallback=translate_reason,
 )
 
 
-@dataclass(frozen=True)
-class ShownProblem:
-    """A problem as the form shows it: which field, its label, the message and whether it is translated."""
-
-    field: str
-    name: str
-    label: str
-    message: str
-    translated: bool
+def _input_of(field: str) -> str:
+    return "document" if field.startswith("document") else field
 
 
 def shown_problems(problems: list[FieldProblem], lang: i18n.Language) -> list[ShownProblem]:
     """The problems of an attach or edit form in ``lang``, each under the form field it belongs to."""
-    shown = []
-    for problem in problems:
-        name = "document" if problem.field.startswith("document") else problem.field
-        message, translated = _translated(lang, problem.reason)
-        shown.append(
-            ShownProblem(
-                field=problem.field,
-                name=name,
-                label=i18n.gettext(lang, FIELD_LABELS.get(name, name)),
-                message=message,
-                translated=translated,
-            )
-        )
-    return shown
-
-
-def _translated(lang: i18n.Language, reason: str) -> tuple[str, bool]:
-    for pattern in _REASONS:
-        match = pattern.regex.fullmatch(reason.strip())
-        if match:
-            return i18n.gettext(lang, pattern.message, **match.groupdict()), True
-    return translate_reason(lang, reason)
+    return form_problems.shown_problems(
+        problems, lang, _REASONS, FIELD_LABELS, anchor_prefix="report-", name_of=_input_of
+    )
 
 
 @dataclass(frozen=True)
@@ -197,7 +176,7 @@ def _report_page(
     with uow() as session:
         report = bias_reports.get_report(session, user.principal, public_id, report_id)
         document = bias_reports.report_document(session, user.principal, public_id, report_id)
-    done = REPORT_DONE_MESSAGES.get(request.query_params.get("gedaan", ""))
+    done = confirmation(request, REPORT_DONE_MESSAGES)
     context = _base(request, place) | {
         "report": report,
         "analysis": report_fragment(document, request.state.lang),
@@ -292,8 +271,9 @@ async def edit(request: Request, public_id: str, report_id: int, user: User, uow
     )
 
 
-def _conflict(lang: i18n.Language, conflict: Conflict) -> str:
-    return i18n.gettext(lang, conflict.message)
+def _conflict(lang: i18n.Language, conflict: Conflict) -> Markup:
+    """The refusal as the page's alert: translated through the reasons, or marked as English."""
+    return _REASONS.shown(lang, conflict.message)
 
 
 @router.post(

@@ -6,7 +6,6 @@ common ones and translates them, and passes any other reason on unchanged (shown
 """
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +14,8 @@ from fastapi import Request
 
 from algoreg.register.workflow import Action, State
 from algoreg.web import i18n
+from algoreg.web.pages.form_problems import Reasons, confirmation
+from algoreg.web.pages.form_problems import reason as _pattern
 
 #: Words for each workflow state, so that a state is never shown by colour alone.
 STATE_LABELS: dict[str, str] = {
@@ -71,7 +72,7 @@ def format_moment(moment: datetime | None, lang: str) -> str:
 
 def done_message(request: Request) -> str | None:
     """Return the confirmation named by ``?gedaan=``, if it names one."""
-    return DONE_MESSAGES.get(request.query_params.get("gedaan", ""))
+    return confirmation(request, DONE_MESSAGES)
 
 
 def common_context(request: Request) -> dict[str, Any]:
@@ -86,18 +87,8 @@ def common_context(request: Request) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class _Pattern:
-    regex: re.Pattern[str]
-    message: str
-
-
-def _pattern(regex: str, message: str) -> _Pattern:
-    return _Pattern(re.compile(regex, re.DOTALL), message)
-
-
 #: Reasons of the domain and their English source texts with placeholders (translated in .po).
-_REASONS: tuple[_Pattern, ...] = (
+_REASONS = Reasons(
     _pattern(
         r"This field is required by standard 1\.0 but is missing; give a value for it\.",
         "This field is required; fill it in.",
@@ -175,17 +166,14 @@ _REASONS: tuple[_Pattern, ...] = (
 def translate_reason(lang: str, reason: str) -> tuple[str, bool]:
     """Return ``reason`` in ``lang`` and whether it was translated (else it is the English original)."""
     language = i18n.pick_language(lang) or i18n.DEFAULT_LANGUAGE
-    for pattern in _REASONS:
-        match = pattern.regex.fullmatch(reason.strip())
-        if match:
-            rest = match.groupdict().get("rest")
-            variables: dict[str, object] = dict(match.groupdict())
-            if rest:
-                close = re.fullmatch(r" Did you mean (?P<name>'.*')\?", rest)
-                variables["rest"] = (
-                    " " + i18n.gettext(language, "Did you mean %(name)s?", name=close["name"])
-                    if close
-                    else rest
-                )
-            return i18n.gettext(language, pattern.message, **variables), True
-    return reason, False
+    found = _REASONS.match(reason)
+    if found is None:
+        return reason, False
+    pattern, variables = found
+    rest = variables.get("rest")
+    if rest:
+        close = re.fullmatch(r" Did you mean (?P<name>'.*')\?", rest)
+        variables["rest"] = (
+            " " + i18n.gettext(language, "Did you mean %(name)s?", name=close["name"]) if close else rest
+        )
+    return i18n.gettext(language, pattern.message, **variables), True

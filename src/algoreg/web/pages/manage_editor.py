@@ -25,6 +25,7 @@ from algoreg.standard.richtext import ALLOWED_TAGS
 from algoreg.web import i18n
 from algoreg.web.deps import UoW
 from algoreg.web.pages.deps import CSRF, User
+from algoreg.web.pages.form_problems import Reasons, reason
 from algoreg.web.pages.manage_common import common_context, translate_reason
 from algoreg.web.templating import render
 
@@ -34,6 +35,15 @@ STALE_MESSAGE = (
     "Someone else changed this algorithm while you were editing it. Nothing was saved. Your text is "
     "still in the form below. Look at the history to see what they changed; if you save again, your "
     "text becomes the newest version (their version stays in the history)."
+)
+
+#: Refusals of a save (Conflict) shown as the page's alert, and their English source texts.
+_REFUSALS = Reasons(
+    reason(
+        r"'edit' is not possible while the algorithm is archived; possible now: .*",
+        "An archived algorithm cannot be edited; take it out of the archive first.",
+    ),
+    fallback=translate_reason,
 )
 
 #: Allowed markup in rich-text fields, in a stable order for the help text.
@@ -252,7 +262,7 @@ async def update_algorithm(request: Request, public_id: str, user: User, uow: Uo
         alert = i18n.gettext(lang, STALE_MESSAGE)
         return _editor(request, alert=alert, lock_version=current.lock_version, status_code=409, **shared)
     except Conflict as conflict:
-        alert = translate_reason(request.state.lang, conflict.message)[0]
+        alert = _REFUSALS.shown(request.state.lang, conflict.message)
         return _editor(request, alert=alert, lock_version=expected, status_code=409, **shared)
     done = "opgeslagen" if changed else "ongewijzigd"
     return RedirectResponse(f"/beheer/algoritme/{public_id}?gedaan={done}", status_code=303)

@@ -8,7 +8,6 @@ problem at its field and what was typed kept (422; 413 for a file over the limit
 """
 
 import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -26,7 +25,9 @@ from algoreg.register.roles import Role
 from algoreg.register.sessions import SignedIn
 from algoreg.web import i18n
 from algoreg.web.deps import UoW
+from algoreg.web.pages import form_problems
 from algoreg.web.pages.deps import CSRF, User
+from algoreg.web.pages.form_problems import Reasons, ShownProblem, confirmation, reason
 from algoreg.web.pages.manage_bias_reports import AlgorithmPlace, algorithm_place
 from algoreg.web.pages.manage_common import common_context, translate_reason
 from algoreg.web.templating import render
@@ -83,78 +84,71 @@ CHOOSE_FILE = "Choose a file."
 CHOOSE_PERSON = "Choose a person of the organisation."
 
 
-@dataclass(frozen=True)
-class _Reason:
-    regex: re.Pattern[str]
-    message: str
-
-
-def _reason(regex: str, message: str) -> _Reason:
-    return _Reason(re.compile(regex, re.DOTALL), message)
-
+#: The refusal of an action that needs the Algoritmekader's measures before they were imported.
+NO_TASK_REGISTRY = reason(
+    r"No task registry has been imported into this register yet; an administrator imports one with: "
+    r"(?P<command>.*)",
+    "The measures of the Algoritmekader (its task registry) have not been imported into this register "
+    "yet; an administrator imports them with: %(command)s",
+)
 
 #: The domain's reasons about tasks and evidence, and their English source texts.
-_REASONS: tuple[_Reason, ...] = (
-    _reason(
+_REASONS = Reasons(
+    reason(
         r"is required when the status is not_applicable.*",
         "Say why the measure does not apply; a reason is required with the status Not applicable.",
     ),
-    _reason(r"is only kept with the status not_applicable.*", "Only give a reason with Not applicable."),
-    _reason(r"'.*' is not one of .*", "Choose one of the statuses."),
-    _reason(
+    reason(r"is only kept with the status not_applicable.*", "Only give a reason with Not applicable."),
+    reason(r"'.*' is not one of .*", "Choose one of the statuses."),
+    reason(
         r"is (?P<length>\d+) characters long; at most (?P<maximum>\d+)(?: are allowed)?",
         "This text is %(length)s characters long; at most %(maximum)s are allowed.",
     ),
-    _reason(
+    reason(
         r".* must be an http:// or https:// address", "Give an address that starts with https:// or http://."
     ),
-    _reason(r"is required: say what the evidence shows", "Say what the evidence shows."),
-    _reason(r"is empty; give the file's bytes", "The file is empty."),
-    _reason(
-        r"is (?P<size>\d+) bytes; at most \d+ bytes \(2 MiB\) are accepted",
+    reason(r"is required: say what the evidence shows", "Say what the evidence shows."),
+    reason(r"is empty; give the file's bytes", "The file is empty."),
+    reason(
+        r"is (?P<size>\d+) bytes; at most \d+ bytes \((?P<megabytes>\d+) MiB\) are accepted",
         "The file is %(size)s bytes; at most %(megabytes)s MB is accepted.",
     ),
-    _reason(r"must be 1 to \d+ characters|.* must be a plain file name.*", "The file's name is not valid."),
-    _reason(r".* is not a media type .*", "The file's type is not valid."),
-    _reason(
+    reason(r"must be 1 to \d+ characters|.* must be a plain file name.*", "The file's name is not valid."),
+    reason(r".* is not a media type .*", "The file's type is not valid."),
+    reason(
         r"there is no active user with id .*|user .* has no role in the algorithm's organisation|"
         r"must be a user id .*",
         CHOOSE_PERSON,
     ),
-    _reason(re.escape(CHOOSE_FILE), CHOOSE_FILE),
-    _reason(re.escape(CHOOSE_PERSON), CHOOSE_PERSON),
+    reason(re.escape(CHOOSE_FILE), CHOOSE_FILE),
+    reason(re.escape(CHOOSE_PERSON), CHOOSE_PERSON),
+    # refusals (Conflict) shown as the page's alert
+    reason(
+        r"Algorithm (?P<id>'.*') has no AI Act profile yet; record one with the decision aid before its "
+        r"framework tasks can be derived\.",
+        "Algorithm %(id)s has no AI Act profile yet; record one with the AI Act decision aid before its "
+        "framework tasks can be derived.",
+    ),
+    reason(
+        r"The framework tasks of algorithm (?P<id>'.*') were being refreshed at the same time; "
+        r"nothing was changed, try again\.",
+        "The framework tasks of algorithm %(id)s were being refreshed at the same time; nothing was "
+        "changed, try again.",
+    ),
+    NO_TASK_REGISTRY,
+    fallback=translate_reason,
 )
-
-
-@dataclass(frozen=True)
-class ShownProblem:
-    """A problem as the form shows it: the field's name on the page, its label and the message."""
-
-    name: str
-    label: str
-    message: str
-    translated: bool
 
 
 def shown_problems(problems: list[FieldProblem], lang: i18n.Language, prefix: str = "") -> list[ShownProblem]:
     """The problems in ``lang``, each under the page's field (``prefix`` names the evidence form)."""
-    shown = []
-    for problem in problems:
-        field = "content" if problem.field in ("file_name", "media_type") else problem.field
-        name = f"{prefix}{field}"
-        message, translated = _translated(lang, problem.reason)
-        label = i18n.gettext(lang, FIELD_LABELS.get(name, name))
-        shown.append(ShownProblem(name, label, message, translated))
-    return shown
 
+    def name_of(field: str) -> str:
+        return prefix + ("content" if field in ("file_name", "media_type") else field)
 
-def _translated(lang: i18n.Language, reason: str) -> tuple[str, bool]:
-    for pattern in _REASONS:
-        match = pattern.regex.fullmatch(reason.strip())
-        if match:
-            values = match.groupdict() | {"megabytes": MAX_FILE_BYTES // 1024 // 1024}
-            return i18n.gettext(lang, pattern.message, **values), True
-    return translate_reason(lang, reason)
+    return form_problems.shown_problems(
+        problems, lang, _REASONS, FIELD_LABELS, anchor_prefix="task-", name_of=name_of
+    )
 
 
 def _framework(uow: UoW) -> Framework | None:
@@ -226,7 +220,7 @@ def _tasks_page(
         "task_count": len(in_scope),
         "readiness": readiness,
         "alert": alert,
-        "done": TASKS_DONE_MESSAGES.get(request.query_params.get("gedaan", "")),
+        "done": confirmation(request, TASKS_DONE_MESSAGES),
     }
     return render(request, "manage/framework_tasks.html", context, status_code)
 
@@ -245,7 +239,7 @@ def refresh(request: Request, public_id: str, user: User, uow: UoW) -> Response:
         with uow() as session:
             tasks.refresh_tasks(session, user.principal, public_id)
     except Conflict as conflict:
-        alert = translate_reason(request.state.lang, conflict.message)[0]
+        alert = _REASONS.shown(request.state.lang, conflict.message)
         return _tasks_page(request, user, uow, public_id, alert=alert, status_code=409)
     return RedirectResponse(f"/beheer/algoritme/{public_id}/maatregelen?gedaan=ververst", status_code=303)
 
@@ -298,7 +292,7 @@ def _task_page(
         "statuses": list(TaskStatus),
         "max_file_megabytes": MAX_FILE_BYTES // 1024 // 1024,
         "task_url": f"/beheer/algoritme/{public_id}/maatregelen/{task_id}",
-        "done": TASK_DONE_MESSAGES.get(request.query_params.get("gedaan", "")),
+        "done": confirmation(request, TASK_DONE_MESSAGES),
     }
     return render(request, "manage/framework_task.html", context, status_code)
 

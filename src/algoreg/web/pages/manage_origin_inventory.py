@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from starlette.datastructures import FormData, UploadFile
 
 from algoreg.errors import Conflict, FieldProblem, InvalidInput, NotFound
@@ -33,7 +34,9 @@ from algoreg.inventory.remediation import MAX_FILE_BYTES, EvidenceTooLarge, Step
 from algoreg.register.sessions import SignedIn
 from algoreg.web import i18n
 from algoreg.web.deps import UoW
+from algoreg.web.pages import form_problems
 from algoreg.web.pages.deps import CSRF, User
+from algoreg.web.pages.form_problems import Reasons, ShownProblem, confirmation, reason
 from algoreg.web.pages.manage_common import common_context, translate_reason
 from algoreg.web.templating import render
 
@@ -130,87 +133,100 @@ FIELD_LABELS: dict[str, str] = {
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-@dataclass(frozen=True)
-class _Reason:
-    regex: re.Pattern[str]
-    message: str
-
-
-def _reason(regex: str, message: str) -> _Reason:
-    return _Reason(re.compile(regex, re.DOTALL), message)
-
-
 #: The domain's reasons about the inventory, and their English source texts (translated in .po).
-_REASONS: tuple[_Reason, ...] = (
-    _reason(r"is required[^;]*; give a text of at least 1 character", "This field is required; fill it in."),
-    _reason(
+_REASONS = Reasons(
+    reason(r"is required[^;]*; give a text of at least 1 character", "This field is required; fill it in."),
+    reason(
         r"is (?P<length>\d+) characters long; at most (?P<maximum>\d+) are allowed",
         "This text is %(length)s characters long; at most %(maximum)s are allowed.",
     ),
-    _reason(r"is required before the step is done: .*", "Fill this in before the step is done."),
-    _reason(r"\S+ lies in the future.*", "This date lies in the future."),
-    _reason(r"\S+ lies before the start date \S+", "This date lies before the start date."),
-    _reason(r"must be a whole number from 0 to \d+; got .*", "Enter a whole number, 0 or more."),
-    _reason(r"must be a date such as .*", "Enter a date."),
-    _reason(
-        r"'.*' is not an algorithm of this organisation", "Choose one of this organisation's algorithms."
-    ),
-    _reason(
+    reason(r"is required before the step is done: .*", "Fill this in before the step is done."),
+    reason(r"\S+ lies in the future.*", "This date lies in the future."),
+    reason(r"\S+ lies before the start date \S+", "This date lies before the start date."),
+    reason(r"must be a whole number from 0 to \d+; got .*", "Enter a whole number, 0 or more."),
+    reason(r"must be a date such as .*", "Enter a date."),
+    reason(r"'.*' is not an algorithm of this organisation", "Choose one of this organisation's algorithms."),
+    reason(
         r".* must be an http:// or https:// address",
         "Enter a web address that starts with https:// or http://.",
     ),
-    _reason(
+    reason(
         r"is (?:todo|in_progress), not done; has no evidence; add a link or a file",
         "This step is not done and has no evidence.",
     ),
-    _reason(r"is (?:todo|in_progress), not done", "This step is not done."),
-    _reason(r"has no evidence; add a link or a file", "This step has no evidence; add a link or a file."),
-    _reason(
+    reason(r"is (?:todo|in_progress), not done", "This step is not done."),
+    reason(r"has no evidence; add a link or a file", "This step has no evidence; add a link or a file."),
+    reason(
         r"is \d+ bytes; at most \d+ bytes \(2 MiB\) are accepted",
         "The file is larger than 2 MB; store it elsewhere and add a link.",
     ),
-    _reason(r"is empty; give the file's bytes", "The file is empty."),
-    _reason(r"Choose a file or give a link\.", "Choose a file or give a link."),
-    _reason(r"Choose one of your organisations\.", "Choose one of your organisations."),
+    reason(r"is empty; give the file's bytes", "The file is empty."),
+    reason(r"Choose a file or give a link\.", "Choose a file or give a link."),
+    reason(r"Choose one of your organisations\.", "Choose one of your organisations."),
+    # refusals (Conflict) shown as the page's alert
+    reason(
+        r"Column (?P<column>'.*') of this system is in the inventory already, as use (?P<use>\d+); "
+        r"change that use instead\.",
+        "Column %(column)s of this system is in the inventory already, as use %(use)s; "
+        "change that use instead.",
+    ),
+    reason(
+        r"Column (?P<column>'.*') of this system was just inventoried by someone else\.",
+        "Column %(column)s of this system was just recorded by someone else.",
+    ),
+    reason(r"A dismissed proposal cannot be changed\.", "A dismissed proposal cannot be changed."),
+    reason(
+        r"Only a proposal can be confirmed; this use is confirmed\.",
+        "This use is confirmed already; only a proposal can be confirmed.",
+    ),
+    reason(
+        r"Only a proposal can be confirmed; this use is dismissed\.",
+        "This proposal was dismissed; only a proposal that is still open can be confirmed.",
+    ),
+    reason(
+        r"Only a proposal can be dismissed; this use is confirmed\.",
+        "This use is confirmed; only a proposal can be dismissed.",
+    ),
+    reason(
+        r"Only a proposal can be dismissed; this use is dismissed\.", "This proposal was dismissed already."
+    ),
+    reason(
+        r"Only a confirmed use can be determined; this use is proposed\. Confirm it first\.",
+        "Only a confirmed use can be determined; this use is still a proposal. Confirm it first.",
+    ),
+    reason(
+        r"Only a confirmed use can be determined; this use is dismissed\. Confirm it first\.",
+        "Only a confirmed use can be determined; this proposal was dismissed.",
+    ),
+    reason(
+        r"The remediation case is closed; reopen it, with a reason, before changing it\.",
+        "The remediation case is closed; reopen it, with a reason, before changing it.",
+    ),
+    reason(r"The remediation case is open already\.", "The remediation case is open already."),
+    fallback=translate_reason,
 )
 
 
-@dataclass(frozen=True)
-class ShownProblem:
-    """A problem as a form shows it: the element's id, its label and the message (translated or not)."""
+def _conflict(lang: i18n.Language, conflict: Conflict) -> Markup:
+    """The refusal as the page's alert: translated through the reasons, or marked as English."""
+    return _REASONS.shown(lang, conflict.message)
 
-    form: str
-    name: str
-    label: str
-    message: str
-    translated: bool
 
-    @property
-    def target(self) -> str:
-        """The id of the field the problem belongs to."""
-        return f"{self.form}-{self.name}"
+#: Labels of the inputs problems are shown at: the form fields, and the steps (for closing a case).
+_PROBLEM_LABELS = FIELD_LABELS | STEP_LABELS
+
+
+def _input_of(field: str) -> str:
+    """The input a field's problems are shown at: a step's under the step, a file's under the file."""
+    name = field.split(".")[-1] if field.startswith("steps.") else field
+    return "file" if name in ("content", "file_name", "media_type") else name
 
 
 def shown_problems(form: str, problems: list[FieldProblem], lang: i18n.Language) -> list[ShownProblem]:
     """The problems of one form in ``lang``, each under its field (a step's problems under the step)."""
-    shown = []
-    for problem in problems:
-        name = problem.field.split(".")[-1] if problem.field.startswith("steps.") else problem.field
-        if name in ("content", "file_name", "media_type"):
-            name = "file"
-        message, translated = _translated(lang, problem.reason)
-        label_key = STEP_LABELS.get(name) if problem.field.startswith("steps.") else FIELD_LABELS.get(name)
-        shown.append(ShownProblem(form, name, i18n.gettext(lang, label_key or name), message, translated))
-    return shown
-
-
-def _translated(lang: i18n.Language, reason: str) -> tuple[str, bool]:
-    for pattern in _REASONS:
-        if pattern.regex.fullmatch(reason.strip()):
-            match = pattern.regex.fullmatch(reason.strip())
-            assert match is not None
-            return i18n.gettext(lang, pattern.message, **match.groupdict()), True
-    return translate_reason(lang, reason)
+    return form_problems.shown_problems(
+        problems, lang, _REASONS, _PROBLEM_LABELS, anchor_prefix=f"{form}-", name_of=_input_of
+    )
 
 
 def _labels() -> dict[str, Any]:
@@ -389,7 +405,7 @@ async def create(request: Request, user: User, uow: UoW) -> Response:
     except InvalidInput as invalid:
         return _new_page(request, writable, values, shown_problems("use", invalid.problems, lang), 422)
     except Conflict as conflict:
-        return _new_page(request, writable, values, status_code=409, alert=conflict.message)
+        return _new_page(request, writable, values, status_code=409, alert=_conflict(lang, conflict))
     return RedirectResponse(f"{BASE}/{view.id}?gedaan=vastgelegd", status_code=303)
 
 
@@ -420,7 +436,7 @@ def _use_page(
             "use": view,
             "history": list(reversed(history)),
             "algorithms": algorithms,
-            "done": DONE_MESSAGES.get(request.query_params.get("gedaan", "")),
+            "done": confirmation(request, DONE_MESSAGES),
             "alert": alert,
             "form": form,
             "values": values or {},
@@ -470,9 +486,7 @@ async def _attempt(
             request, user, uow, use_id, status_code=422, form=form_name, values=values, problems=problems
         )
     except Conflict as conflict:
-        return _use_page(
-            request, user, uow, use_id, status_code=409, alert=i18n.gettext(lang, conflict.message)
-        )
+        return _use_page(request, user, uow, use_id, status_code=409, alert=_conflict(lang, conflict))
     return None
 
 

@@ -172,8 +172,10 @@ class Settings(BaseSettings):
     catalogue_file: Path | None = Field(
         default=None,
         description=(
-            "The catalogue of instruments shown at /hulpmiddelen: a YAML file in the shape of the "
-            "Algoritmekader's hulpmiddelen.yaml. Unset, the page says that no catalogue is configured."
+            "The Algoritmekader's instruments in the catalogue at /hulpmiddelen and /api/v1/catalogue: a "
+            "YAML file in the shape of the Algoritmekader's hulpmiddelen.yaml. The organisations' own "
+            "instruments follow them. Unset, only those are shown (or, without any, the page says that no "
+            "catalogue is configured)."
         ),
     )
 

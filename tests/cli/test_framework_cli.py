@@ -7,6 +7,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from algoreg.db.models import FrameworkDefinition
 from algoreg.db.session import transaction
+from algoreg.instruments.framework.audit import proposed_audit_mapping
+from algoreg.instruments.framework.definitions import current_audit, current_framework
 from algoreg.instruments.framework.profile_store import record_profile
 from algoreg.register.roles import SYSTEM
 from tests.cli.test_commands import algoreg
@@ -108,3 +110,55 @@ def test_a_bad_mapping_stops_the_whole_import(
     assert definitions_stored(factory) == 0
     nothing = algoreg(database_url, "framework", "import")
     assert nothing.returncode != 0 and "at least one" in " ".join(nothing.stderr.split())
+
+
+def test_without_a_mapping_file_the_proposed_mapping_is_imported_with_its_reasons(
+    engine: Engine, database_url: str, factory: sessionmaker[Session]
+) -> None:
+    # when the official files are imported without --audit-mapping
+    imported = algoreg(
+        database_url,
+        "framework",
+        "import",
+        "--task-registry",
+        str(reference_file("task-registry")),
+        "--audit-items",
+        str(reference_file("algoritmekader", "script", "maatregelen-adr-ark.csv")),
+    )
+
+    # then Algoreg's proposal is used and stored: measures serve items, and the items it judged
+    # unserved keep their reason
+    assert imported.returncode == 0, imported.stderr
+    assert "proposed mapping" in imported.stdout
+    with transaction(factory) as session:
+        audit = current_audit(session)
+        proposal = proposed_audit_mapping(current_framework(session).framework, audit.items)
+    assert audit.mapped and audit.mapping == proposal
+    assert audit.mapping.links and audit.mapping.unmapped
+    assert not audit.mapping.unjudged(audit.items)
+
+
+def test_no_audit_mapping_imports_the_items_alone_and_conflicting_options_are_refused(
+    engine: Engine, database_url: str, factory: sessionmaker[Session]
+) -> None:
+    items = str(reference_file("algoritmekader", "script", "maatregelen-adr-ark.csv"))
+    both = algoreg(
+        database_url,
+        "framework",
+        "import",
+        "--audit-items",
+        items,
+        "--audit-mapping",
+        items,
+        "--no-audit-mapping",
+    )
+    assert both.returncode != 0 and "not both" in " ".join(both.stderr.split())
+    early = algoreg(database_url, "framework", "import", "--audit-items", items)
+    assert early.returncode == 0 and "without a mapping" in " ".join(early.stdout.split())
+
+    alone = algoreg(database_url, "framework", "import", "--audit-items", items, "--no-audit-mapping")
+
+    assert alone.returncode == 0, alone.stderr
+    with transaction(factory) as session:
+        audit = current_audit(session)
+    assert not audit.mapped and not audit.mapping.links

@@ -42,7 +42,7 @@ from algoreg.federation import sources
 from algoreg.federation.addresses import parse_networks
 from algoreg.federation.sources import SourceIn
 from algoreg.instruments import assessments
-from algoreg.instruments.framework import profile_store, tasks
+from algoreg.instruments.framework import own_measures, profile_store, tasks
 from algoreg.inventory.campaigns import answers as campaign_answers
 from algoreg.inventory.campaigns import campaigns, support
 from algoreg.register import accounts, algorithms, bias_reports, organisations
@@ -57,7 +57,9 @@ from tests.instruments.assessment_support import COMPLETE, store_test_instrument
 from tests.instruments.framework_tasks_support import answers, high_risk_path, import_official
 from tests.register.test_bias_reports import bias_document
 from tests.samples import sample_record
+from tests.web.checklist_matrix import checklist_rules
 from tests.web.origin_inventory_matrix import origin_inventory_rules
+from tests.web.own_instruments_matrix import own_instrument_rules
 
 OWN, OTHER = "gm0001", "gm0002"
 NAMES = {OWN: "Gemeente Een", OTHER: "Gemeente Twee"}
@@ -512,6 +514,18 @@ def api_add_own_measure(world: World, org: str | None) -> Call:
     return Call("POST", f"/api/v1/organisations/{_org(org)}/own-measures", CREATED, json=body)
 
 
+def fresh_own_measure(world: World, org: str) -> int:
+    """A new own measure of the organisation, for one call to change."""
+    given = own_measures.OwnMeasureIn(code=world.unique("eigen-maatregel-"), name="Eigen maatregel")
+    with transaction(world.factory) as session:
+        return own_measures.add_own_measure(session, SYSTEM, org, given).id
+
+
+def api_change_own_measure(world: World, org: str | None) -> Call:
+    path = f"/api/v1/organisations/{_org(org)}/own-measures/{fresh_own_measure(world, _org(org))}"
+    return Call("PATCH", path, OK, json={"name": world.unique("Gewijzigde maatregel ")})
+
+
 ASSESSMENTS = "/api/v1/algorithms/{public_id}/assessments"
 
 
@@ -874,6 +888,17 @@ def page_edit_algorithm(world: World, org: str | None) -> Call:
     return Call("POST", f"/beheer/algoritme/{public_id}/bewerken", REDIRECT, data=data)
 
 
+def page_add_own_measure(world: World, org: str | None) -> Call:
+    data = {"code": world.unique("eigen-maatregel-"), "name": "Eigen maatregel", "description": ""}
+    return Call("POST", f"/beheer/organisatie/{_org(org)}/eigen-maatregelen", REDIRECT, data=data)
+
+
+def page_change_own_measure(world: World, org: str | None) -> Call:
+    path = f"/beheer/organisatie/{_org(org)}/eigen-maatregelen/{fresh_own_measure(world, _org(org))}"
+    data = {"name": world.unique("Gewijzigde maatregel "), "description": ""}
+    return Call("POST", path, REDIRECT, data=data)
+
+
 def page_import(publish: bool) -> Callable[[World, str | None], Call]:
     def make(world: World, org: str | None) -> Call:
         org = _org(org)
@@ -1026,6 +1051,9 @@ MATRIX: dict[str, tuple[Rule, ...]] = {
         Rule(Role.EDITOR, api_add_evidence),
     ),
     "POST /api/v1/organisations/{code}/own-measures": (Rule(Role.EDITOR, api_add_own_measure),),
+    "PATCH /api/v1/organisations/{code}/own-measures/{measure_id}": (
+        Rule(Role.EDITOR, api_change_own_measure),
+    ),
     # assessments: signing off and reopening need the publisher role when the instrument names no
     # signing roles (as here); with signing roles, a participant in such a role with the editor role
     f"POST {ASSESSMENTS}": (Rule(Role.EDITOR, api_start_assessment),),
@@ -1097,6 +1125,12 @@ MATRIX: dict[str, tuple[Rule, ...]] = {
         Rule(Role.EDITOR, page_import(publish=False), "concept"),
         Rule(Role.PUBLISHER, page_import(publish=True), "publish"),
     ),
+    "POST /beheer/organisatie/{organisation_code}/eigen-maatregelen": (
+        Rule(Role.EDITOR, page_add_own_measure),
+    ),
+    "POST /beheer/organisatie/{organisation_code}/eigen-maatregelen/{measure_id:int}": (
+        Rule(Role.EDITOR, page_change_own_measure),
+    ),
     "POST /beheer/algoritme/{public_id}/biastoetsen": (Rule(Role.EDITOR, page_attach_report),),
     "POST /beheer/algoritme/{public_id}/biastoets/{report_id:int}": (Rule(Role.EDITOR, page_edit_report),),
     "POST /beheer/algoritme/{public_id}/biastoets/{report_id:int}/publiceren": (
@@ -1151,6 +1185,8 @@ MATRIX: dict[str, tuple[Rule, ...]] = {
     "POST /beheer/oogst/{source_id}/aan-uit": (Rule(INSTANCE_ADMIN, page_toggle_source),),
 }
 MATRIX.update(origin_inventory_rules(Rule, Call, OK, CREATED, REDIRECT))
+MATRIX.update(own_instrument_rules(Rule, Call, OK, CREATED, REDIRECT))
+MATRIX.update(checklist_rules(Rule, Call, OK, REDIRECT))
 
 
 def write_routes(app: FastAPI) -> set[str]:

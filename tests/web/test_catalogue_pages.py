@@ -1,14 +1,20 @@
-"""The public catalogue of instruments on the real app, over the Algoritmekader's own hulpmiddelen.yaml:
-every instrument listed, search by text, filters, links to the requirements and measures it serves."""
+"""The public catalogue of instruments on the real app, over the Algoritmekader's own hulpmiddelen.yaml and
+organisations' own instruments: every instrument listed with its origin, search by text, filters (origin
+included), links to the requirements and measures it serves."""
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from algoreg.db.session import transaction
+from algoreg.instruments.framework import own_instruments
 from algoreg.instruments.framework.catalogue import load_catalogue, search_instruments
+from algoreg.instruments.framework.own_instruments import OwnInstrumentIn
+from algoreg.register.roles import SYSTEM
 from tests.conftest import reference_file
 from tests.instruments.framework_tasks_support import import_official, official_framework
 from tests.web.test_bias_report_pages import text_of
@@ -93,3 +99,63 @@ def test_without_a_catalogue_or_with_a_broken_one_the_page_says_so(
     configure(client, broken)
     page = client.get("/hulpmiddelen")
     assert page.status_code == 200 and 'id="catalogue-unreadable"' in page.text
+
+
+def test_own_instruments_appear_with_their_origin_and_the_origin_filter_picks_them(
+    client: TestClient, catalogue_file: Path, factory: sessionmaker[Session], make_organisation: Any
+) -> None:
+    # given the Algoritmekader's file and two organisations' own instruments, one of them retired
+    configure(client, catalogue_file)
+    instruments = load_catalogue(catalogue_file)
+    make_organisation("gm0001", "Gemeente Een")
+    make_organisation("gm0002", "Gemeente Twee")
+    with transaction(factory) as session:
+        for code, title in (("gm0001", "Werkwijze biastoets"), ("gm0002", "Werkwijze biastoets")):
+            given = OwnInstrumentIn(title=title, description="Eigen stappen", topics=("bias",))
+            own_instruments.add_own_instrument(session, SYSTEM, code, given)
+        own_instruments.add_own_instrument(session, SYSTEM, "gm0001", OwnInstrumentIn(title="Oud"))
+        own_instruments.retire_own_instrument(session, SYSTEM, "gm0001", "oud")
+
+    # when
+    everything = client.get("/hulpmiddelen")
+
+    # then the file's instruments come first, then the organisations' current ones, by name
+    keys = [item.id for item in instruments] + ["gm0001:werkwijze-biastoets", "gm0002:werkwijze-biastoets"]
+    assert listed(everything.text) == keys
+    block = everything.text.split('id="instrument-gm0002:werkwijze-biastoets"', 1)[1].split("</li>", 1)[0]
+    assert 'href="/organisaties/gm0002" lang="nl">Gemeente Twee</a>' in block
+    first = everything.text.split(f'id="instrument-{instruments[0].id}"', 1)[1].split("</li>", 1)[0]
+    assert "Algoritmekader</dd>" in first
+    # the origin filter offers the Algoritmekader and each organisation, and narrows the list
+    options = re.findall(
+        r'<option value="([^"]*)" lang="nl"[^>]*>([^<]*)</option>',
+        everything.text.split('id="catalogue-herkomst"', 1)[1].split("</select>", 1)[0],
+    )
+    assert options == [
+        ("algoritmekader", "Algoritmekader"),
+        ("gm0001", "Gemeente Een"),
+        ("gm0002", "Gemeente Twee"),
+    ]
+    one = client.get("/hulpmiddelen", params={"herkomst": "gm0002"})
+    assert listed(one.text) == ["gm0002:werkwijze-biastoets"]
+    assert '<option value="gm0002" lang="nl" selected>' in one.text
+    official = client.get("/hulpmiddelen", params={"herkomst": "algoritmekader", "q": "werkwijze"})
+    assert listed(official.text) == []
+    assert listed(client.get("/hulpmiddelen", params={"q": "eigen stappen"}).text) == keys[-2:]
+    assert "Herkomst" in text_of(everything) and "Origin" in text_of(client.get("/hulpmiddelen?lang=en"))
+
+
+def test_without_a_file_the_organisations_own_instruments_are_shown(
+    client: TestClient, factory: sessionmaker[Session], make_organisation: Any, tmp_path: Path
+) -> None:
+    make_organisation("gm0001", "Gemeente Een")
+    with transaction(factory) as session:
+        own_instruments.add_own_instrument(session, SYSTEM, "gm0001", OwnInstrumentIn(title="Eigen"))
+    configure(client, None)
+    page = client.get("/hulpmiddelen")
+    assert 'id="catalogue-not-configured"' not in page.text and listed(page.text) == ["gm0001:eigen"]
+    broken = tmp_path / "hulpmiddelen.yaml"
+    broken.write_text("- title: [niet, goed\n", encoding="utf-8")
+    configure(client, broken)
+    page = client.get("/hulpmiddelen")
+    assert 'id="catalogue-unreadable"' in page.text and listed(page.text) == ["gm0001:eigen"]

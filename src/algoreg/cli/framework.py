@@ -8,17 +8,16 @@ format, see ``docs/instruments/audit-mapping.md``). A problem in any file stops 
 """
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from algoreg.cli.context import console, operator, unit_of_work
-from algoreg.instruments.framework import definitions, progress, tasks
-from algoreg.instruments.framework._files import raise_if, read_yaml
-from algoreg.instruments.framework.audit import load_audit_items
-from algoreg.instruments.framework.load import load_framework
+
+if TYPE_CHECKING:
+    from algoreg.instruments.framework.definitions import DefinitionView
 
 app = typer.Typer(
     help="The implementation framework (Algoritmekader): import its definitions, show an algorithm's tasks.",
@@ -26,7 +25,7 @@ app = typer.Typer(
 )
 
 
-def _report(view: definitions.DefinitionView) -> None:
+def _report(view: "DefinitionView") -> None:
     state = "imported" if view.added else "already present, unchanged"
     console.print(f"{view.kind.value}: {escape(view.version)} ({view.digest[:12]}) {state}")
 
@@ -48,14 +47,27 @@ def import_command(
     ] = None,
     audit_mapping: Annotated[
         Path | None,
-        typer.Option(help="YAML mapping measures to audit items (docs/instruments/audit-mapping.md)."),
+        typer.Option(
+            help="YAML mapping measures to audit items (docs/instruments/audit-mapping.md); "
+            "without it, Algoreg's proposed mapping is used."
+        ),
     ] = None,
+    no_audit_mapping: Annotated[
+        bool, typer.Option("--no-audit-mapping", help="Import the audit items without any mapping.")
+    ] = False,
 ) -> None:
     """Import framework definitions; each becomes the current one of its kind."""
+    from algoreg.instruments.framework import definitions
+    from algoreg.instruments.framework._files import raise_if, read_yaml
+    from algoreg.instruments.framework.audit import PROPOSED_MAPPING_PATH, load_audit_items
+    from algoreg.instruments.framework.load import load_framework
+
     if task_registry is None and decision_tree is None and audit_items is None:
         raise typer.BadParameter("give at least one of --task-registry, --decision-tree and --audit-items")
-    if audit_mapping is not None and audit_items is None:
-        raise typer.BadParameter("--audit-mapping needs --audit-items")
+    if (audit_mapping is not None or no_audit_mapping) and audit_items is None:
+        raise typer.BadParameter("--audit-mapping and --no-audit-mapping need --audit-items")
+    if audit_mapping is not None and no_audit_mapping:
+        raise typer.BadParameter("give either --audit-mapping or --no-audit-mapping, not both")
     who = operator()
     with unit_of_work() as session:
         if task_registry is not None:
@@ -67,12 +79,21 @@ def import_command(
         if audit_items is not None:
             items = load_audit_items(audit_items)
             mapping = None
-            if audit_mapping is not None:
-                mapping, problems = read_yaml(audit_mapping)
-                raise_if(problems, f"{audit_mapping} cannot be read; nothing was imported.")
+            mapping_file = None if no_audit_mapping else (audit_mapping or PROPOSED_MAPPING_PATH)
+            if audit_mapping is None and mapping_file is not None and not definitions.has_framework(session):
+                console.print(
+                    "No task registry is imported yet, so the audit items are imported without a mapping; "
+                    "import the task registry, then the items again, to use Algoreg's proposed mapping."
+                )
+                mapping_file = None
+            if mapping_file is not None:
+                mapping, problems = read_yaml(mapping_file)
+                raise_if(problems, f"{mapping_file} cannot be read; nothing was imported.")
+                if audit_mapping is None:
+                    console.print("Using Algoreg's proposed mapping of measures to audit items.")
             _report(
                 definitions.import_audit(
-                    session, who, items, mapping, mapping_source=str(audit_mapping or "mapping")
+                    session, who, items, mapping, mapping_source=str(mapping_file or "mapping")
                 )
             )
 
@@ -80,6 +101,8 @@ def import_command(
 @app.command("list")
 def list_command() -> None:
     """List the imported definitions, newest first; the first of each kind is current."""
+    from algoreg.instruments.framework import definitions
+
     with unit_of_work() as session:
         views = definitions.imported_definitions(session)
     table = Table("id", "kind", "version", "digest", "imported", "by")
@@ -103,6 +126,8 @@ def tasks_command(
     ] = False,
 ) -> None:
     """Show an algorithm's framework tasks in lifecycle order."""
+    from algoreg.instruments.framework import tasks
+
     with unit_of_work() as session:
         views = tasks.list_tasks(session, operator(), algorithm, include_out_of_scope=all_tasks)
     table = Table("id", "code", "measure", "phases", "status", "responsible", "evidence")
@@ -124,6 +149,8 @@ def tasks_command(
 @app.command("progress")
 def progress_command(algorithm: Annotated[str, typer.Argument(help="The algorithm's id.")]) -> None:
     """Show an algorithm's progress per lifecycle phase."""
+    from algoreg.instruments.framework import progress
+
     with unit_of_work() as session:
         items = progress.phase_progress(session, operator(), algorithm)
     table = Table("phase", "tasks", "to do", "in progress", "done", "not applicable", "settled")

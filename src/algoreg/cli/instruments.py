@@ -1,4 +1,5 @@
-"""``algoreg instruments …``: import questionnaire definitions for assessments, and list them."""
+"""``algoreg instruments …``: import questionnaire definitions for assessments, and list them; import an
+organisation's own instruments into the catalogue of instruments."""
 
 from pathlib import Path
 from typing import Annotated
@@ -6,7 +7,6 @@ from typing import Annotated
 import typer
 
 from algoreg.cli.context import console, operator, unit_of_work
-from algoreg.instruments.assessments import library
 
 app = typer.Typer(help="Instruments (IAMA, DPIA, …) that assessments are made with.", no_args_is_help=True)
 
@@ -44,6 +44,8 @@ def import_command(
     ] = None,
 ) -> None:
     """Import an instrument definition FILE so that assessments can be made with it."""
+    from algoreg.instruments.assessments import library
+
     title: library.RegisterTitle = library.DEFAULT
     if no_register:
         title = None
@@ -91,6 +93,8 @@ def list_command(
     ] = None,
 ) -> None:
     """List the stored instruments, one a line: id, title, key and version, owner, register title, signers."""
+    from algoreg.instruments.assessments import library
+
     with unit_of_work() as session:
         views = library.list_instruments(session, operator(), organisation)
     for view in views:
@@ -104,3 +108,41 @@ def list_command(
         )
     if not views:
         console.print("No instruments yet; import one with 'algoreg instruments import FILE'.")
+
+
+@app.command("catalogue-import")
+def catalogue_import_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="A YAML file in the shape of the Algoritmekader's hulpmiddelen.yaml.",
+        ),
+    ],
+    organisation: Annotated[
+        str, typer.Option(help="Code of the organisation whose own instruments they are.")
+    ],
+) -> None:
+    """Import the instruments in FILE as the organisation's own, all or nothing.
+
+    An entry whose id is already one of the organisation's instruments replaces its fields.
+    """
+    from algoreg.instruments.framework import own_instruments
+    from algoreg.instruments.framework._files import raise_if, read_yaml
+
+    data, problems = read_yaml(file)
+    with unit_of_work() as session:
+        raise_if(problems, f"{file} cannot be read; nothing was imported.")
+        result = own_instruments.import_own_instruments(
+            session, operator(), organisation, data, where=str(file)
+        )
+    console.print(
+        f"Own instruments of {organisation}: {len(result.added)} added, {len(result.changed)} changed, "
+        f"{len(result.unchanged)} unchanged.",
+        markup=False,
+        highlight=False,
+    )
+    for label, slugs in (("added", result.added), ("changed", result.changed)):
+        for slug in slugs:
+            console.print(f"  {label}: {slug}", markup=False, highlight=False)

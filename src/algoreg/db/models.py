@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -320,6 +321,8 @@ class BiasReport(Base):
     """
 
     __tablename__ = "bias_report"
+    #: Lets rows of other tables refer to a report together with its algorithm (same-algorithm links).
+    __table_args__ = (Index("uq_bias_report_id_algorithm_id", "id", "algorithm_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     algorithm_id: Mapped[int] = mapped_column(ForeignKey("algorithm.id", ondelete="CASCADE"), index=True)
@@ -790,6 +793,38 @@ class OwnMeasure(Base):
     created_by: Mapped[str] = mapped_column(String(200))
 
 
+class OwnInstrument(Base):
+    """An instrument an organisation adds to the public catalogue beside the Algoritmekader's.
+
+    ``slug`` is its stable id within the organisation; an instrument is retired (``retired_at``),
+    never deleted, and its slug stays taken.
+    """
+
+    __tablename__ = "own_instrument"
+    __table_args__ = (UniqueConstraint("organisation_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    slug: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    categories: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    phases: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    topics: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    roles: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    requirement_refs: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    measure_refs: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    retired_by: Mapped[str | None] = mapped_column(String(200))
+
+
 class FrameworkTask(Base):
     """What an algorithm does about one measure (the framework's, or its organisation's own).
 
@@ -852,6 +887,75 @@ class FrameworkTaskEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("framework_task.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    changes: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+
+
+# --- the non-discrimination-by-design checklist per algorithm ------------------------------------
+
+
+class ChecklistAnswerRecord(Base):
+    """An algorithm's answer to one item of a checklist (``checklist_id`` and ``item_id`` are the
+    definition's ids): its state, a note (required with ``not_applicable``), who answered last and when.
+
+    An item without a row is ``open``. Rows are never deleted; their changes are in
+    :class:`ChecklistAnswerEvent`.
+    """
+
+    __tablename__ = "checklist_answer"
+    __table_args__ = (
+        UniqueConstraint("algorithm_id", "checklist_id", "item_id"),
+        UniqueConstraint("id", "algorithm_id", name="uq_checklist_answer_id_algorithm_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    algorithm_id: Mapped[int] = mapped_column(ForeignKey("algorithm.id", ondelete="CASCADE"), index=True)
+    checklist_id: Mapped[str] = mapped_column(String(200))
+    item_id: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class ChecklistAnswerBiasReport(Base):
+    """A bias report linked to a checklist answer as evidence.
+
+    Both foreign keys carry the algorithm's id, so the database itself holds that a report can only be
+    linked to an answer of the same algorithm.
+    """
+
+    __tablename__ = "checklist_answer_bias_report"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["answer_id", "algorithm_id"],
+            ["checklist_answer.id", "checklist_answer.algorithm_id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["bias_report_id", "algorithm_id"],
+            ["bias_report.id", "bias_report.algorithm_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    answer_id: Mapped[int] = mapped_column(primary_key=True)
+    bias_report_id: Mapped[int] = mapped_column(primary_key=True, index=True)
+    algorithm_id: Mapped[int] = mapped_column(Integer)
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    linked_by: Mapped[str] = mapped_column(String(200))
+
+
+class ChecklistAnswerEvent(Base):
+    """One change of a checklist answer (state, note, linked reports): who, when, what changed."""
+
+    __tablename__ = "checklist_answer_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("checklist_answer.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(32))

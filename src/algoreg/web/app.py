@@ -13,6 +13,7 @@ from algoreg.web.api import (
     bias_analyses,
     bias_reports,
     campaigns,
+    checklist,
     delivery,
     discovery,
     feed,
@@ -20,6 +21,7 @@ from algoreg.web.api import (
     harvest,
     high_risk_inventory,
     origin_inventory,
+    own_instruments,
     standard,
     v1,
 )
@@ -38,11 +40,14 @@ from algoreg.web.pages import (
     manage_bias_analysis,
     manage_bias_reports,
     manage_campaigns,
+    manage_checklist,
     manage_framework,
+    manage_framework_org,
     manage_framework_tasks,
     manage_harvest,
     manage_high_risk,
     manage_origin_inventory,
+    manage_own_instruments,
     oidc,
     public_algorithm,
     public_bias_reports,
@@ -72,7 +77,10 @@ PAGE_ROUTERS = (
     manage_harvest,
     manage_origin_inventory,
     manage_framework,
+    manage_framework_org,
     manage_framework_tasks,
+    manage_checklist,
+    manage_own_instruments,
     public_catalogue,
 )
 
@@ -102,9 +110,11 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(bias_analyses.router)
     app.include_router(assessments.router)
     app.include_router(framework_tasks.router)
+    app.include_router(checklist.router)
     app.include_router(campaigns.router)
     app.include_router(high_risk_inventory.router)
     app.include_router(origin_inventory.router)
+    app.include_router(own_instruments.router)
     app.include_router(standard.router)
     app.include_router(feed.router)
     app.include_router(discovery.router)

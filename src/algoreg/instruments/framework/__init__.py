@@ -9,5 +9,6 @@ Modules:
 * :mod:`.audit` — the ADR and Algemene Rekenkamer audit items, their link to measures, and audit
   readiness per algorithm and per organisation.
 * :mod:`.catalogue` — the catalogue of instruments ("hulpmiddelen"): search, filters, links.
+* :mod:`.own_instruments` — an organisation's own instruments in that catalogue.
 * :mod:`.checklist` — the non-discrimination-by-design checklist, with bias-test evidence.
 """

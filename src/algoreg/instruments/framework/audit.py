@@ -12,7 +12,13 @@ Which measures serve which item
     pages of the Algoritmekader (a ``sources`` block per measure: ``{ADR: [...], ARK: [...]}``),
     which the task-registry files do not carry. :func:`load_audit_mapping` reads the same shape
     from a YAML file of its own — ``measures: {<measure id or URN>: {ADR: [SV.4], ARK: ["1.03"]}}``
-    — and checks every measure and item against the framework and the items.
+    — and checks every measure and item against the framework and the items. The same file may list
+    items that no measure serves, each with a reason: ``unmapped: {ARK: {"2.11": "<reason>"}}``.
+
+The proposed mapping we ship
+    ``data/audit_mapping.yaml`` beside this module is Algoreg's own proposal for that link, a
+    judgement by its authors that an organisation may replace with its own file;
+    :func:`proposed_audit_mapping` loads it.
 
 Readiness
     Per audit item, from the statuses of the measures behind it for one algorithm
@@ -35,7 +41,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from algoreg.errors import FieldProblem, InvalidInput
 from algoreg.instruments.framework._files import file_field, raise_if, read_yaml
@@ -44,6 +50,7 @@ from algoreg.instruments.framework.model import Framework
 __all__ = [
     "COLUMNS",
     "FRAMEWORK_ABBREVIATIONS",
+    "PROPOSED_MAPPING_PATH",
     "AlgorithmReadiness",
     "AuditItem",
     "AuditMapping",
@@ -60,6 +67,7 @@ __all__ = [
     "load_audit_mapping",
     "organisation_readiness",
     "parse_statuses",
+    "proposed_audit_mapping",
 ]
 
 #: The columns the audit items file must have.
@@ -71,6 +79,9 @@ FRAMEWORK_ABBREVIATIONS: Mapping[str, str] = {
     "Onderzoekskader Auditdienst Rijk": "ADR",
     "Toetsingskader Algemene Rekenkamer": "ARK",
 }
+
+#: Algoreg's proposed measure → audit item mapping (a judgement by its authors; see the file's header).
+PROPOSED_MAPPING_PATH = Path(__file__).parent / "data" / "audit_mapping.yaml"
 
 MeasureState = Literal["todo", "in_progress", "done", "not_applicable"]
 Coverage = Literal["covered", "partly", "not", "unmapped"]
@@ -163,15 +174,29 @@ def load_audit_items(path: Path) -> tuple[AuditItem, ...]:
 
 
 class AuditMapping(BaseModel):
-    """Which audit items each measure serves: measure id → item keys (``"ADR:SV.4"``)."""
+    """Which audit items each measure serves: measure id → item keys (``"ADR:SV.4"``).
+
+    ``unmapped`` holds the items the mapping's author judged and found no measure for, by item key,
+    each with the author's reason; an item is never both linked and in ``unmapped``.
+    """
 
     model_config = _config()
 
     links: dict[str, tuple[str, ...]]
+    unmapped: dict[str, str] = Field(default_factory=dict)
 
     def measures_for(self, item_key: str) -> tuple[str, ...]:
         """The ids of the measures that serve the item with this key, sorted."""
         return tuple(sorted(measure for measure, keys in self.links.items() if item_key in keys))
+
+    def unmapped_reason(self, item_key: str) -> str | None:
+        """Why no measure serves this item, when the mapping says so on purpose; ``None`` otherwise."""
+        return self.unmapped.get(item_key)
+
+    def unjudged(self, items: Sequence[AuditItem]) -> tuple[str, ...]:
+        """The keys of ``items`` that are neither linked to a measure nor listed as unmapped, in order."""
+        mapped = {key for keys in self.links.values() for key in keys}
+        return tuple(item.key for item in items if item.key not in mapped and item.key not in self.unmapped)
 
 
 def audit_mapping_from_data(
@@ -181,8 +206,10 @@ def audit_mapping_from_data(
 
     Measures may be named by id, or by URN or code where that names one measure only. Item numbers
     must be strings as the audit file writes them (quote ``"2.10"`` in YAML: unquoted it is the
-    number 2.1). Raises :class:`InvalidInput` naming the place (``where`` first) of every unknown
-    or ambiguous measure, unknown framework or item, and malformed entry.
+    number 2.1). An optional ``unmapped: {framework: {number: reason}}`` lists the items no measure
+    serves on purpose; each must exist, have a non-empty reason and not be linked to a measure.
+    Raises :class:`InvalidInput` naming the place (``where`` first) of every unknown or ambiguous
+    measure, unknown framework or item, malformed entry, and item both mapped and unmapped.
     """
     problems: list[FieldProblem] = []
     known = {item.key for item in items}
@@ -239,8 +266,76 @@ def audit_mapping_from_data(
                     problems.append(FieldProblem(field=spot, reason=f"{number!r} is not an item of {name}"))
                 elif f"{name}:{number}" not in keys:
                     keys.append(f"{name}:{number}")
+    mapped = {key for keys in links.values() for key in keys}
+    unmapped = _unmapped_items(data.get("unmapped"), frameworks, known, mapped, where, problems)
     raise_if(problems, f"The audit mapping {where} is not valid.")
-    return AuditMapping(links={measure: tuple(keys) for measure, keys in sorted(links.items())})
+    return AuditMapping(
+        links={measure: tuple(keys) for measure, keys in sorted(links.items())}, unmapped=unmapped
+    )
+
+
+def _unmapped_items(
+    raw: Any,
+    frameworks: Sequence[str],
+    known: set[str],
+    mapped: set[str],
+    where: str,
+    problems: list[FieldProblem],
+) -> dict[str, str]:
+    """The ``unmapped`` block as item key → reason; problems with it are added to ``problems``."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        problems.append(
+            FieldProblem(
+                field=file_field(where, "unmapped"),
+                reason='must map frameworks to items with a reason, e.g. {ADR: {"IB.22": "why"}}',
+            )
+        )
+        return {}
+    result: dict[str, str] = {}
+    for name, by_number in raw.items():
+        place = f"unmapped.{name}"
+        if name not in frameworks:
+            problems.append(
+                FieldProblem(
+                    field=file_field(where, place),
+                    reason=f"is not an audit framework; known are {', '.join(frameworks)}",
+                )
+            )
+            continue
+        if not isinstance(by_number, Mapping):
+            problems.append(
+                FieldProblem(
+                    field=file_field(where, place),
+                    reason="must map item numbers to the reason they are unmapped",
+                )
+            )
+            continue
+        for number, reason in by_number.items():
+            spot = file_field(where, f"{place}.{number}")
+            key = f"{name}:{number}"
+            if not isinstance(number, str):
+                problems.append(
+                    FieldProblem(field=spot, reason=f'{number!r} must be a quoted string, e.g. "2.10"')
+                )
+            elif key not in known:
+                problems.append(FieldProblem(field=spot, reason=f"{number!r} is not an item of {name}"))
+            elif key in mapped:
+                problems.append(
+                    FieldProblem(
+                        field=spot,
+                        reason=f"{number!r} is also linked to a measure under measures; "
+                        "an item is either mapped or unmapped",
+                    )
+                )
+            elif not isinstance(reason, str) or not reason.strip():
+                problems.append(
+                    FieldProblem(field=spot, reason="needs a reason: why no measure serves this item")
+                )
+            else:
+                result[key] = " ".join(reason.split())
+    return result
 
 
 def load_audit_mapping(path: Path, framework: Framework, items: Sequence[AuditItem]) -> AuditMapping:
@@ -248,6 +343,16 @@ def load_audit_mapping(path: Path, framework: Framework, items: Sequence[AuditIt
     data, problems = read_yaml(path)
     raise_if(problems, f"The audit mapping {path} cannot be read.")
     return audit_mapping_from_data(data, framework, items, where=str(path))
+
+
+def proposed_audit_mapping(framework: Framework, items: Sequence[AuditItem]) -> AuditMapping:
+    """Algoreg's proposed mapping (:data:`PROPOSED_MAPPING_PATH`), checked against the framework and items.
+
+    It is a judgement by Algoreg's authors, made against the official task registry and items file;
+    an organisation replaces it by importing its own mapping file. Raises :class:`InvalidInput` when
+    ``framework`` or ``items`` lack a measure or item it names.
+    """
+    return load_audit_mapping(PROPOSED_MAPPING_PATH, framework, items)
 
 
 class MeasureStatus(BaseModel):

@@ -7,7 +7,10 @@ The file shape is the front matter of the Algoritmekader's instrument pages
 absent or null, and empty items in a list (``- `` with nothing after it) are skipped. An
 organisation's own instruments use the same shape and may add ``id`` and ``url``. An entry's id
 is its ``id``, else the file name of its ``source_path`` without extension, else its title
-folded to a slug.
+folded to a slug. An instrument an organisation keeps in the register (:mod:`.own_instruments`)
+names that organisation in ``organisation_code`` and ``organisation_name``; its :attr:`Instrument.key`
+(``<organisation code>:<id>``) tells it apart from another organisation's, and from the
+Algoritmekader's, with the same id.
 
 Searching is a pure function over the loaded list. Links to requirements and measures are
 resolved against a loaded :class:`~.model.Framework`; references that name nothing there are
@@ -58,6 +61,19 @@ class Instrument(BaseModel):
     source_path: str | None
     url: str | None
     origin: Origin
+    #: The organisation whose own instrument this is (None for the Algoritmekader's and for files).
+    organisation_code: str | None = None
+    organisation_name: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The id, prefixed with the organisation's code and a colon for an organisation's instrument."""
+        return f"{self.organisation_code}:{self.id}" if self.organisation_code else self.id
+
+    @property
+    def origin_key(self) -> str:
+        """Where it comes from as the catalogue filters it: the organisation's code, else the origin."""
+        return self.organisation_code or self.origin
 
 
 class _EntryFile(BaseModel):
@@ -154,21 +170,25 @@ def load_catalogue(path: Path, origin: Origin = "algoritmekader") -> tuple[Instr
 
 
 def combine_catalogues(*catalogues: Sequence[Instrument]) -> tuple[Instrument, ...]:
-    """The catalogues one after another; :class:`InvalidInput` when two instruments share an id."""
+    """The catalogues one after another; :class:`InvalidInput` when two instruments share a key.
+
+    Instruments of different organisations (or of one and of the Algoritmekader) may share an id,
+    since their :attr:`Instrument.key` differs.
+    """
     combined: dict[str, Instrument] = {}
     problems = []
     for catalogue in catalogues:
         for instrument in catalogue:
-            if instrument.id in combined:
+            if instrument.key in combined:
                 problems.append(
                     FieldProblem(
-                        field=f"instruments.{instrument.id}",
-                        reason=f"is the id of a {combined[instrument.id].origin} instrument "
+                        field=f"instruments.{instrument.key}",
+                        reason=f"is the id of a {combined[instrument.key].origin} instrument "
                         f"and of a {instrument.origin} instrument",
                     )
                 )
                 continue
-            combined[instrument.id] = instrument
+            combined[instrument.key] = instrument
     raise_if(problems, "The catalogues cannot be combined: ids are used twice.")
     return tuple(combined.values())
 
@@ -191,16 +211,20 @@ def search_instruments(
     topic: str | Collection[str] | None = None,
     role: str | Collection[str] | None = None,
     category: str | Collection[str] | None = None,
+    origin: str | Collection[str] | None = None,
 ) -> list[Instrument]:
     """The instruments that match every given criterion, in their original order.
 
     ``text``: every word of it occurs in the title or description, ignoring case and diacritics
     (``"geletterdheid"`` finds "AI-Geletterdheid"; ``"Cafe"`` finds "Café"). ``phase``, ``topic``,
     ``role`` and ``category``: the instrument lists at least one of the given values (case folded).
-    A criterion left ``None`` does not filter; an empty text matches everything.
+    ``origin``: the instrument's :attr:`Instrument.origin_key` is one of the given values
+    (``"algoritmekader"``, or an organisation's code). A criterion left ``None`` does not filter;
+    an empty text matches everything.
     """
     query = words(text or "")
     phases, topics, roles, categories = _wanted(phase), _wanted(topic), _wanted(role), _wanted(category)
+    origins = _wanted(origin)
     found = []
     for instrument in instruments:
         haystack = " ".join(words(f"{instrument.title} {instrument.description}"))
@@ -211,6 +235,7 @@ def search_instruments(
             and _matches(instrument.topics, topics)
             and _matches(instrument.roles, roles)
             and _matches(instrument.categories, categories)
+            and _matches((instrument.origin_key,), origins)
         ):
             found.append(instrument)
     return found

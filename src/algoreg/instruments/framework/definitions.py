@@ -253,15 +253,19 @@ def import_audit(
             summary="There are no audit items to import.",
         )
     links: dict[str, list[str]] = {}
+    unmapped: dict[str, str] = {}
     if mapping_data is not None:
         mapping = audit_mapping_from_data(
             mapping_data, current_framework(session).framework, items, where=mapping_source
         )
         links = {measure: list(keys) for measure, keys in mapping.links.items()}
-    content = {
+        unmapped = dict(mapping.unmapped)
+    content: dict[str, Any] = {
         "items": [item.model_dump(mode="json") for item in items],
         "mapping": links if mapping_data is not None else None,
     }
+    if unmapped:  # only when given, so that earlier imports keep their digest
+        content["unmapped"] = unmapped
     label = version if version is not None else f"sha256:{content_digest(content)[:12]}"
     return _store(session, principal, DefinitionKind.AUDIT, label, content)
 
@@ -300,6 +304,15 @@ def current_framework(session: Session) -> CurrentFramework:
     return CurrentFramework(definition_id=row.id, version=row.version, digest=row.digest, framework=framework)
 
 
+def has_framework(session: Session) -> bool:
+    """Whether a task-registry definition has been imported."""
+    try:
+        _current_row(session, DefinitionKind.TASK_REGISTRY)
+    except NotImported:
+        return False
+    return True
+
+
 def current_tree(session: Session) -> CurrentTree:
     """The newest imported decision tree; :class:`NotImported` when there is none."""
     row = _current_row(session, DefinitionKind.DECISION_TREE)
@@ -328,7 +341,10 @@ def current_audit(session: Session) -> CurrentAudit:
     row = _current_row(session, DefinitionKind.AUDIT)
     items = tuple(AuditItem.model_validate(item) for item in row.content["items"])
     raw_mapping = row.content.get("mapping")
-    mapping = AuditMapping(links={key: tuple(value) for key, value in (raw_mapping or {}).items()})
+    mapping = AuditMapping(
+        links={key: tuple(value) for key, value in (raw_mapping or {}).items()},
+        unmapped=row.content.get("unmapped") or {},
+    )
     return CurrentAudit(
         definition_id=row.id,
         version=row.version,

@@ -3,7 +3,7 @@ own measures, progress per phase and audit readiness.
 
 Everything here is the organisation's own working data: every call needs an API token of the
 algorithm's organisation. Viewers read; editors (and higher) record profiles, refresh and change
-tasks, add evidence and own measures. A token of another organisation is refused (403).
+tasks, add evidence, and add and change own measures. A token of another organisation is refused (403).
 """
 
 from datetime import datetime
@@ -18,7 +18,7 @@ from algoreg.errors import FieldProblem, InvalidInput
 from algoreg.instruments.framework import evidence, own_measures, profile_store, progress, tasks
 from algoreg.instruments.framework.audit import AlgorithmReadiness, OrganisationReadiness
 from algoreg.instruments.framework.evidence import EvidenceTooLarge, EvidenceView
-from algoreg.instruments.framework.own_measures import OwnMeasureIn, OwnMeasureView
+from algoreg.instruments.framework.own_measures import OwnMeasureChange, OwnMeasureIn, OwnMeasureView
 from algoreg.instruments.framework.profile_store import ProfileView
 from algoreg.instruments.framework.tasks import PersonRef, TaskChange, TaskStatus, TaskView
 from algoreg.standard.enums import PublicationCategory
@@ -421,6 +421,54 @@ def add_own_measure(code: str, body: OwnMeasureBody, uow: UoW, actor: Actor) -> 
     )
     with uow() as session:
         return OwnMeasureOut.of(own_measures.add_own_measure(session, actor, code, given))
+
+
+class OwnMeasurePatch(BaseModel):
+    """Changes to an own measure; fields left out stay. The code cannot be changed."""
+
+    name: str | None = Field(default=None, max_length=1000)
+    description: str | None = Field(default=None, max_length=50_000)
+    phases: list[str] | None = Field(default=None, max_length=20, description="Phase ids of the framework.")
+
+
+class OwnMeasureEventOut(BaseModel):
+    """One entry of an own measure's history: ``add`` or ``change``, each changed field as [before, after]."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    changes: dict[str, Any]
+
+
+@router.patch("/organisations/{code}/own-measures/{measure_id}", response_model=OwnMeasureOut)
+def change_own_measure(
+    code: str, measure_id: PathNumber, body: OwnMeasurePatch, uow: UoW, actor: Actor
+) -> Any:
+    """Change an own measure's name, description or phases (editor); new phases move its tasks too."""
+    for name in ("name", "description", "phases"):
+        if name in body.model_fields_set and getattr(body, name) is None:
+            raise InvalidInput(
+                problems=[FieldProblem(name, "may not be null; leave the field out to keep it")],
+                summary="The own measure was not changed.",
+            )
+    change = OwnMeasureChange(
+        name=body.name,
+        description=body.description,
+        phases=tuple(body.phases) if body.phases is not None else None,
+    )
+    with uow() as session:
+        return OwnMeasureOut.of(own_measures.change_own_measure(session, actor, code, measure_id, change))
+
+
+@router.get(
+    "/organisations/{code}/own-measures/{measure_id}/history", response_model=list[OwnMeasureEventOut]
+)
+def own_measure_history(code: str, measure_id: PathNumber, uow: UoW, actor: Actor) -> Any:
+    """The own measure's addition and changes, oldest first (viewer)."""
+    with uow() as session:
+        events = own_measures.own_measure_history(session, actor, code, measure_id)
+    return [OwnMeasureEventOut(**vars(event)) for event in events]
 
 
 # --- progress and audit readiness ---------------------------------------------------------------

@@ -1,8 +1,11 @@
 """Public page of the catalogue of instruments ("hulpmiddelen"): search by text, filter by phase, topic,
-role and category, and see for each instrument the requirements and measures it serves.
+role, category and origin, and see for each instrument where it comes from and the requirements and
+measures it serves.
 
-The catalogue is read from the YAML file that ``ALGOREG_CATALOGUE_FILE`` names (the Algoritmekader's
-``hulpmiddelen.yaml``, which the operator places there), again only when the file changes. The links
+The catalogue is the YAML file that ``ALGOREG_CATALOGUE_FILE`` names (the Algoritmekader's
+``hulpmiddelen.yaml``, which the operator places there; read again only when the file changes),
+followed by every organisation's own current instruments (:mod:`~algoreg.instruments.framework.
+own_instruments`), each showing the organisation as its origin. The links
 to requirements and measures are resolved against the imported Algoritmekader; without it, or for a
 reference it does not know, the reference is shown as written. The whole search lives in the URL.
 The instruments' texts are data in Dutch and are shown as they are, marked ``lang="nl"``.
@@ -15,17 +18,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from algoreg.errors import InvalidInput
 from algoreg.instruments.framework.catalogue import (
     Instrument,
     InstrumentLinks,
+    combine_catalogues,
     link_instruments,
     load_catalogue,
     search_instruments,
 )
 from algoreg.instruments.framework.definitions import NotImported, current_framework
 from algoreg.instruments.framework.model import Framework, Measure, Requirement
+from algoreg.instruments.framework.own_instruments import current_instruments
 from algoreg.web.deps import UoW
 from algoreg.web.pages.deps import CSRF
 from algoreg.web.templating import render
@@ -40,6 +46,9 @@ FILTERS: tuple[tuple[str, str, str], ...] = (
     ("rol", "roles", "Role"),
     ("categorie", "categories", "Category"),
 )
+
+#: The value of the origin filter for the Algoritmekader's own instruments.
+ALGORITMEKADER = "algoritmekader"
 
 _LOADED: dict[Path, tuple[int, tuple[Instrument, ...]]] = {}
 
@@ -63,6 +72,43 @@ def catalogue(path: Path) -> tuple[Instrument, ...]:
         raise CatalogueUnreadable(invalid.message) from None
     _LOADED[path] = (changed, instruments)
     return instruments
+
+
+@dataclass(frozen=True)
+class Combined:
+    """The file's instruments followed by the organisations' own, and the state of the file.
+
+    ``file_state``: ``"configured"``, ``"not_configured"`` (no ``ALGOREG_CATALOGUE_FILE``) or
+    ``"unreadable"`` (then only the organisations' own instruments are here).
+    """
+
+    instruments: tuple[Instrument, ...]
+    file_state: str
+
+
+def combined_catalogue(path: Path | None, session: Session) -> Combined:
+    """The whole public catalogue: the configured file's instruments, then the organisations' current own."""
+    from_file: tuple[Instrument, ...] = ()
+    state = "not_configured"
+    if path is not None:
+        try:
+            from_file, state = catalogue(path), "configured"
+        except CatalogueUnreadable as unreadable:
+            log.error("The catalogue of instruments %s cannot be read: %s", path, unreadable)
+            state = "unreadable"
+    own = current_instruments(session)
+    try:
+        return Combined(combine_catalogues(from_file, own), state)
+    except InvalidInput as clash:  # only a file entry whose id looks like "<code>:<slug>" can clash
+        log.error("The catalogue of instruments %s clashes with own instruments: %s", path, clash.problems)
+        return Combined(from_file, state)
+
+
+def shown_links(framework: Framework | None, found: list[Instrument]) -> list[InstrumentLinks | None]:
+    """Each instrument's links to the framework, in order (None for each without a framework)."""
+    if framework is None:
+        return [None] * len(found)
+    return list(link_instruments(framework, found))
 
 
 @dataclass(frozen=True)
@@ -101,24 +147,20 @@ def catalogue_page(
     onderwerp: Annotated[str, Query()] = "",
     rol: Annotated[str, Query()] = "",
     categorie: Annotated[str, Query()] = "",
+    herkomst: Annotated[str, Query()] = "",
 ) -> HTMLResponse:
     """The instruments that match the search and filters; unknown filter values simply match nothing."""
     path: Path | None = request.app.state.settings.catalogue_file
-    instruments: tuple[Instrument, ...] = ()
-    problem = None
-    if path is not None:
-        try:
-            instruments = catalogue(path)
-        except CatalogueUnreadable as unreadable:
-            log.error("The catalogue of instruments %s cannot be read: %s", path, unreadable)
-            problem = "unreadable"
     with uow() as session:
+        combined = combined_catalogue(path, session)
         try:
             framework: Framework | None = current_framework(session).framework
         except NotImported:
             framework = None
+    instruments = combined.instruments
     chosen = {"fase": fase.strip()[:200], "onderwerp": onderwerp.strip()[:200]}
     chosen |= {"rol": rol.strip()[:200], "categorie": categorie.strip()[:200]}
+    chosen |= {"herkomst": herkomst.strip()[:200]}
     text = q[:200]
     found = search_instruments(
         instruments,
@@ -127,8 +169,9 @@ def catalogue_page(
         topic=chosen["onderwerp"] or None,
         role=chosen["rol"] or None,
         category=chosen["categorie"] or None,
+        origin=chosen["herkomst"] or None,
     )
-    links = {link.instrument_id: link for link in link_instruments(framework, found)} if framework else {}
+    links = shown_links(framework, found)
     phase_order = framework.phase_ids() if framework else ()
     role_order = tuple(role.id for role in framework.roles) if framework else ()
     orders = {"phases": phase_order, "roles": role_order}
@@ -138,12 +181,16 @@ def catalogue_page(
         (param, label, _choices(instruments, attribute, orders.get(attribute, ())))
         for param, attribute, label in FILTERS
     ]
+    origins = {item.origin_key: item.organisation_name or "" for item in instruments}
+    if any(item.origin == ALGORITMEKADER for item in instruments):
+        origins[ALGORITMEKADER] = "Algoritmekader"
     context = {
         "section": "catalogue",
-        "configured": path is not None,
-        "problem": problem,
+        "configured": combined.file_state != "not_configured",
+        "problem": "unreadable" if combined.file_state == "unreadable" else None,
         "total": len(instruments),
-        "found": [_shown(item, framework, links.get(item.id)) for item in found],
+        "found": [_shown(item, framework, link) for item, link in zip(found, links, strict=True)],
+        "origins": sorted(origins.items(), key=lambda pair: (pair[0] != ALGORITMEKADER, pair[1].casefold())),
         "text": text,
         "chosen": chosen,
         "filters": filters,

@@ -6,8 +6,7 @@ import typer
 from rich.table import Table
 
 from algoreg.cli.context import console, operator, unit_of_work
-from algoreg.register import accounts, organisations
-from algoreg.register.organisations import OrganisationIn, OrganisationKind
+from algoreg.register.organisation_kinds import OrganisationKind
 from algoreg.register.roles import Role
 
 org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
@@ -24,7 +23,11 @@ def create_organisation(
     contact_email: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Create an organisation with a stable CODE (such as gm0363), NAME and KIND."""
-    data = OrganisationIn(code=code, name=name, kind=kind, website=website, contact_email=contact_email)
+    from algoreg.register import organisations
+
+    data = organisations.OrganisationIn(
+        code=code, name=name, kind=kind, website=website, contact_email=contact_email
+    )
     with unit_of_work() as session:
         organisations.create_organisation(session, operator(), data)
     console.print(f"Created organisation {name} ({data.code}).")
@@ -33,6 +36,8 @@ def create_organisation(
 @org_app.command("list")
 def list_organisations() -> None:
     """List all organisations."""
+    from algoreg.register import organisations
+
     table = Table("code", "name", "kind")
     with unit_of_work() as session:
         for organisation in organisations.list_organisations(session):
@@ -51,6 +56,8 @@ def create_user(
     ] = "",
 ) -> None:
     """Create a user account (the password is asked for, never shown)."""
+    from algoreg.register import accounts
+
     with unit_of_work() as session:
         accounts.create_user(session, operator(), username, display_name, password, is_superuser=superuser)
     console.print(f"Created user {username}.")
@@ -59,6 +66,8 @@ def create_user(
 @user_app.command("grant")
 def grant(username: str, organisation: str, role: Role) -> None:
     """Give USERNAME the ROLE in ORGANISATION (by code)."""
+    from algoreg.register import accounts
+
     with unit_of_work() as session:
         accounts.grant_role(session, operator(), username, organisation, role)
     console.print(f"{username} is now {role.value} in {organisation}.")
@@ -73,6 +82,8 @@ def issue(
     role: Annotated[Role, typer.Option()] = Role.EDITOR,
 ) -> None:
     """Issue an API token; the secret is printed once and cannot be shown again."""
+    from algoreg.register import accounts
+
     with unit_of_work() as session:
         issued = accounts.issue_token(session, operator(), name, organisation, role)
     console.print(f"Token {issued.id} ({name}, {role.value}): {issued.secret}")
@@ -81,6 +92,8 @@ def issue(
 @token_app.command("revoke")
 def revoke(token_id: int) -> None:
     """Revoke the token with TOKEN_ID."""
+    from algoreg.register import accounts
+
     with unit_of_work() as session:
         accounts.revoke_token(session, operator(), token_id)
     console.print(f"Token {token_id} revoked.")
@@ -89,6 +102,8 @@ def revoke(token_id: int) -> None:
 @token_app.command("list")
 def list_tokens(organisation: str) -> None:
     """List the API tokens of ORGANISATION (never their secrets)."""
+    from algoreg.register import accounts
+
     table = Table("id", "name", "role", "starts with", "revoked")
     with unit_of_work() as session:
         for token in accounts.list_tokens(session, operator(), organisation):

@@ -4,16 +4,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
 
 from algoreg.cli.context import console, errors
-from algoreg.config import get_settings
-from algoreg.db.backup import BackupError, backup, restore
-from algoreg.db.session import make_engine, session_factory, transaction
-from algoreg.register import algorithms, publication_log
 
 
 def _where(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -34,6 +31,9 @@ def backup_command(
     SQLite: a consistent copy through SQLite's online backup. PostgreSQL: pg_dump in custom format
     (the client tools must be installed). Exit code 1 when the backup could not be made.
     """
+    from algoreg.config import get_settings
+    from algoreg.db.backup import BackupError, backup
+
     url = get_settings().database_url
     try:
         result = backup(url, file, overwrite=force)
@@ -55,6 +55,11 @@ def restore_command(
     restored (a missing file, a backup of the other kind of database, a database that holds data
     without --force), 3 when the restored publication log fails its check (as 'algoreg verify').
     """
+    from algoreg.config import get_settings
+    from algoreg.db.backup import BackupError, restore
+    from algoreg.db.session import make_engine, session_factory, transaction
+    from algoreg.register import algorithms, publication_log
+
     url = get_settings().database_url
     try:
         result = restore(url, file, force=force)

@@ -14,33 +14,26 @@ from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from algoreg.bias.aggregate import StageCounts, analyse_stages
-from algoreg.bias.analysis import analyse
-from algoreg.bias.clustering import BiasClusteringResult, ClusteringSettings, bias_aware_clustering
-from algoreg.bias.document import (
-    AggregateAnalysis,
-    AnyAnalysis,
-    aggregate_analysis,
-    from_document,
-    to_document,
-)
-from algoreg.bias.inputs import DataSource, SqlQuery, load_frame
-from algoreg.bias.messages import render
-from algoreg.bias.monitoring import MonitoringAnalysis, analyse_periods
-from algoreg.bias.origin import scan_frame
-from algoreg.bias.proxies import ProxyReport, detect_proxies, feature_associations
-from algoreg.bias.results import BiasAnalysis, IntervalEstimate, VerdictSummary, group_label
-from algoreg.bias.statistics import JudgementSettings, Scale, Tolerance, Verdict
 from algoreg.cli.context import console, errors
 from algoreg.errors import AlgoregError, FieldProblem, InvalidInput
-from algoreg.web.reports.bias import render_html, render_pdf
+
+# The analyses need polars, SciPy and scikit-learn, the reports WeasyPrint: each command imports
+# what it uses when it runs, so that the rest of the command line starts without them.
+if TYPE_CHECKING:
+    import polars as pl
+
+    from algoreg.bias.clustering import BiasClusteringResult
+    from algoreg.bias.document import AggregateAnalysis, AnyAnalysis
+    from algoreg.bias.inputs import DataSource
+    from algoreg.bias.monitoring import MonitoringAnalysis
+    from algoreg.bias.results import BiasAnalysis, IntervalEstimate, VerdictSummary
+    from algoreg.bias.statistics import JudgementSettings, Verdict
 
 app = typer.Typer(
     help="Test decision data for bias (group metrics with statistics, proxies, clusters, origin data) "
@@ -101,14 +94,6 @@ _OPTION_OF_FIELD = (
     ("document", "DOCUMENT"),
 )
 
-_VERDICT_STYLE = {
-    Verdict.DISPARITY_FOUND: "bold red",
-    Verdict.INCONCLUSIVE: "yellow",
-    Verdict.NO_DISPARITY_BEYOND_TOLERANCE: "green",
-    Verdict.TOO_FEW_CASES: "dim",
-}
-
-
 # --- errors, input and output -----------------------------------------------------------------------------
 
 
@@ -132,6 +117,8 @@ def _reported(columns: Mapping[str, str] | None = None) -> Iterator[None]:
 
     ``columns`` maps column names given in options to those options, for errors that name a column.
     """
+    import polars as pl
+
     try:
         yield
     except InvalidInput as invalid:
@@ -154,7 +141,9 @@ def _reported(columns: Mapping[str, str] | None = None) -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _source(data: Path | None, sql: str | None, database: str | None) -> DataSource:
+def _source(data: Path | None, sql: str | None, database: str | None) -> "DataSource":
+    from algoreg.bias.inputs import SqlQuery
+
     problems = []
     if data is None and sql is None:
         problems.append(
@@ -174,8 +163,12 @@ def _source(data: Path | None, sql: str | None, database: str | None) -> DataSou
     return str(data)
 
 
-def _frame(data: Path) -> pl.DataFrame:
+def _frame(data: Path) -> "pl.DataFrame":
     """Read a whole data file as a polars DataFrame."""
+    import polars as pl
+
+    from algoreg.bias.inputs import load_frame
+
     frame = load_frame(str(data)).collect().to_native()
     assert isinstance(frame, pl.DataFrame)
     return frame
@@ -206,9 +199,20 @@ def _write(out: Path, content: bytes) -> None:
 def _report_bytes(document: Mapping[str, Any], suffix: str, lang: Lang, title: str | None) -> bytes:
     if suffix == ".json":
         return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    from algoreg.web.reports.bias import render_html, render_pdf
+
     if suffix == ".html":
         return render_html(document, lang.value, title=title).encode("utf-8")
     return render_pdf(document, lang.value, title=title)
+
+
+def _write_report(out: Path | None, analysis: "AnyAnalysis", lang: Lang, title: str | None) -> None:
+    """With ``--out``, write the analysis: its document (.json) or its report (.html, .pdf)."""
+    if out is None:
+        return
+    from algoreg.bias.document import to_document
+
+    _write(out, _report_bytes(to_document(analysis), out.suffix.lower(), lang, title))
 
 
 def _json_safe(value: Any) -> Any:
@@ -348,8 +352,10 @@ def judgement_settings(
     tolerance_scale: ToleranceScale | None = None,
     q: float | None = None,
     min_group: int | None = None,
-) -> JudgementSettings:
+) -> "JudgementSettings":
     """The settings for judging the stages: the ``--settings`` file's, with the options given on top."""
+    from algoreg.bias.statistics import JudgementSettings, Scale, Tolerance
+
     chosen = _settings_file(settings)
     unknown = sorted(set(chosen) - {"tolerance", "q", "alpha", "power", "confidence", "min_group_size"})
     if unknown:
@@ -384,8 +390,15 @@ def judgement_settings(
 # --- on screen ---------------------------------------------------------------------------------------------
 
 
-def _verdict(verdict: Verdict) -> str:
-    style = _VERDICT_STYLE[Verdict(verdict)]
+def _verdict(verdict: "Verdict") -> str:
+    from algoreg.bias.statistics import Verdict
+
+    style = {
+        Verdict.DISPARITY_FOUND: "bold red",
+        Verdict.INCONCLUSIVE: "yellow",
+        Verdict.NO_DISPARITY_BEYOND_TOLERANCE: "green",
+        Verdict.TOO_FEW_CASES: "dim",
+    }[Verdict(verdict)]
     return f"[{style}]{Verdict(verdict).value.replace('_', ' ')}[/{style}]"
 
 
@@ -407,13 +420,15 @@ def _with_interval(value: float | None, lower: float | None, upper: float | None
     return f"{_percent(value)} [{_percent(lower)}, {_percent(upper)}]"
 
 
-def _ratio_interval(ratio: IntervalEstimate | None) -> str:
+def _ratio_interval(ratio: "IntervalEstimate | None") -> str:
     if ratio is None:
         return "-"
     return f"{_ratio(ratio.estimate)} [{_ratio(ratio.lower)}, {_ratio(ratio.upper)}]"
 
 
-def _print_summary(summary: VerdictSummary) -> None:
+def _print_summary(summary: "VerdictSummary") -> None:
+    from algoreg.bias.statistics import Verdict
+
     table = Table("verdict", "comparisons", title="Verdicts", title_justify="left")
     for verdict, count in (
         (Verdict.DISPARITY_FOUND, summary.disparity_found),
@@ -427,7 +442,10 @@ def _print_summary(summary: VerdictSummary) -> None:
     console.print(f"{summary.tests_in_family} tests were corrected together (Benjamini-Hochberg).")
 
 
-def _print_analysis(analysis: BiasAnalysis) -> None:
+def _print_analysis(analysis: "BiasAnalysis") -> None:
+    from algoreg.bias.messages import render
+    from algoreg.bias.results import group_label
+
     console.print(render(analysis.data.message), soft_wrap=True)
     table = Table(
         "grouping",
@@ -466,7 +484,9 @@ def _print_analysis(analysis: BiasAnalysis) -> None:
                 )
 
 
-def _print_monitoring(analysis: MonitoringAnalysis) -> None:
+def _print_monitoring(analysis: "MonitoringAnalysis") -> None:
+    from algoreg.bias.results import group_label
+
     periods = escape(", ".join(f"{period.period} ({period.rows})" for period in analysis.periods))
     console.print(f"Periods (rows): {periods}.", soft_wrap=True)
     table = Table(
@@ -500,7 +520,7 @@ def _print_monitoring(analysis: MonitoringAnalysis) -> None:
     _print_summary(analysis.summary)
 
 
-def _print_stages(analysis: AggregateAnalysis) -> None:
+def _print_stages(analysis: "AggregateAnalysis") -> None:
     table = Table(
         "stage",
         "group",
@@ -622,6 +642,8 @@ def analyse_command(
     Each protected attribute is a grouping of its own, and all of them together (their
     intersection). The data is counted once where it lives (the file's engine, or the database).
     """
+    from algoreg.bias.analysis import analyse
+
     with _reported():
         _check_out(out, REPORT_SUFFIXES)
         source = _source(data, sql, database)
@@ -644,8 +666,7 @@ def analyse_command(
         with console.status("Analysing …"):
             analysis = analyse(source, chosen)
         _print_analysis(analysis)
-        if out is not None:
-            _write(out, _report_bytes(to_document(analysis), out.suffix.lower(), lang, title))
+        _write_report(out, analysis, lang, title)
 
 
 @app.command("monitor")
@@ -677,6 +698,8 @@ def monitor_command(
     title: TitleOption = None,
 ) -> None:
     """Analyse decision data per period: each period on its own, the trend, and what changed last."""
+    from algoreg.bias.monitoring import analyse_periods
+
     with _reported():
         _check_out(out, REPORT_SUFFIXES)
         if not period_column:
@@ -701,8 +724,7 @@ def monitor_command(
         with console.status("Analysing per period …"):
             analysis = analyse_periods(source, chosen, period_column, period.value)
         _print_monitoring(analysis)
-        if out is not None:
-            _write(out, _report_bytes(to_document(analysis), out.suffix.lower(), lang, title))
+        _write_report(out, analysis, lang, title)
 
 
 @app.command("stages")
@@ -738,6 +760,9 @@ def stages_command(
     title: TitleOption = None,
 ) -> None:
     """Analyse counts per group at each stage of a process, when no data per case exists."""
+    from algoreg.bias.aggregate import StageCounts, analyse_stages
+    from algoreg.bias.document import aggregate_analysis
+
     columns = {group: "--group"} | (
         {} if wide else {stage_column: "--stage-column", count_column: "--count-column"}
     )
@@ -755,8 +780,7 @@ def stages_command(
             )
         analysis = aggregate_analysis(analyse_stages(table, settings=judgement))
         _print_stages(analysis)
-        if out is not None:
-            _write(out, _report_bytes(to_document(analysis), out.suffix.lower(), lang, title))
+        _write_report(out, analysis, lang, title)
 
 
 @app.command("render")
@@ -767,6 +791,8 @@ def render_command(
     title: TitleOption = None,
 ) -> None:
     """Write the report of an analysis document as HTML or PDF (the document is checked first)."""
+    from algoreg.bias.document import from_document
+
     with _reported():
         _check_out(out, RENDER_SUFFIXES)
         try:
@@ -802,6 +828,8 @@ def proxies_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write the result as JSON.")] = None,
 ) -> None:
     """Find features that stand in for a protected attribute, alone (association) and together (a model)."""
+    from algoreg.bias.proxies import ProxyReport, detect_proxies, feature_associations
+
     with _reported():
         _check_out(out, (".json",))
         frame = _frame(data)
@@ -886,6 +914,8 @@ def clusters_command(
     ] = None,
 ) -> None:
     """Find the rows the metric is worst for, without protected data, and test them on held-out rows."""
+    from algoreg.bias.clustering import ClusteringSettings, bias_aware_clustering
+
     with _reported():
         _check_out(out, (".json",))
         try:
@@ -914,7 +944,7 @@ def clusters_command(
             _write_json(out, summary)
 
 
-def _print_clusters(result: BiasClusteringResult) -> None:
+def _print_clusters(result: "BiasClusteringResult") -> None:
     table = Table(
         "cluster",
         "rows (fitting)",
@@ -949,6 +979,8 @@ def origin_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write the result as JSON.")] = None,
 ) -> None:
     """Flag columns that hold origin-related personal data (nationality, country of birth …), with why."""
+    from algoreg.bias.origin import scan_frame
+
     with _reported():
         _check_out(out, (".json",))
         scan = scan_frame(_frame(data), max_rows=max_rows, seed=seed)

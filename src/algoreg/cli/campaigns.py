@@ -7,10 +7,6 @@ import typer
 from rich.table import Table
 
 from algoreg.cli.context import console, operator, unit_of_work
-from algoreg.config import get_settings
-from algoreg.inventory.campaigns.campaigns import campaigns_for
-from algoreg.inventory.campaigns.reminders import due_reminders, send_reminders
-from algoreg.mail import configured_mailer
 
 app = typer.Typer(help="Request campaigns ('uitvraag') among organisations.", no_args_is_help=True)
 
@@ -18,6 +14,8 @@ app = typer.Typer(help="Request campaigns ('uitvraag') among organisations.", no
 @app.command("list")
 def list_command() -> None:
     """Every campaign: who runs it, its deadline and state."""
+    from algoreg.inventory.campaigns.campaigns import campaigns_for
+
     with unit_of_work() as session:
         table = Table("id", "organisation", "title", "deadline", "state")
         for campaign in campaigns_for(session, operator()):
@@ -43,6 +41,10 @@ def remind_command(
     They are e-mailed through ALGOREG_SMTP_HOST when it is set, and recorded in any case. Run it
     daily, for instance from cron; running it twice on a day sends nothing twice.
     """
+    from algoreg.config import get_settings
+    from algoreg.inventory.campaigns.reminders import due_reminders, send_reminders
+    from algoreg.mail import configured_mailer
+
     settings = get_settings()
     try:
         day = date.fromisoformat(today) if today else date.today()

@@ -2,32 +2,37 @@
 
 import asyncio
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from algoreg.cli.context import console, errors
-from algoreg.federation.conformance import ConformanceReport, Limits, Outcome, UnsupportedUrl, check_register
-from algoreg.federation.conformance_http import checked_url
 
-_STYLE = {Outcome.PASS: "green", Outcome.FAIL: "red", Outcome.NOT_CHECKED: "yellow"}
+if TYPE_CHECKING:
+    from algoreg.federation.conformance import ConformanceReport
 
 
 def _url(value: str) -> str:
+    from algoreg.federation.conformance import UnsupportedUrl
+    from algoreg.federation.conformance_http import checked_url
+
     try:
         return checked_url(value)
     except UnsupportedUrl as error:
         raise typer.BadParameter(str(error)) from None
 
 
-def _table(report: ConformanceReport) -> Table:
+def _table(report: "ConformanceReport") -> Table:
+    from algoreg.federation.conformance import Outcome
+
+    styles = {Outcome.PASS: "green", Outcome.FAIL: "red", Outcome.NOT_CHECKED: "yellow"}
     table = Table(title=f"Conformance of {report.url}", show_lines=True)
     table.add_column("Principle")
     table.add_column("Result")
     table.add_column("Evidence")
     for result in report.results:
-        style = _STYLE[result.outcome]
+        style = styles[result.outcome]
         table.add_row(
             f"{result.principle.title}\n[dim]{result.principle.id}[/dim]",
             f"[{style}]{result.outcome.value}[/{style}]",
@@ -51,6 +56,8 @@ def check_register_command(
     Exit code 0 when every principle passes, 1 when any fails or could not be checked, 2 when the
     register cannot be reached at all (or the URL is not http or https).
     """
+    from algoreg.federation.conformance import Limits, check_register
+
     address = _url(url)
     limits = Limits(
         timeout=timeout,

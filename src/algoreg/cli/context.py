@@ -1,17 +1,22 @@
-"""What every command needs: the database, a unit of work, and the acting operator."""
+"""What every command needs: the database, a unit of work, and the acting operator.
+
+Importing this module stays cheap (no database library, no migrations): every command imports it,
+``algoreg --help`` included; what a command uses is imported when it runs.
+"""
 
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from sqlalchemy.orm import Session
 
-from algoreg.db.migrate import migrate
-from algoreg.db.session import default_engine, session_factory, transaction
 from algoreg.errors import AlgoregError, InvalidInput
 from algoreg.register.roles import Principal
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 console = Console()
 errors = Console(stderr=True)
@@ -23,8 +28,11 @@ def operator() -> Principal:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
+def unit_of_work() -> Iterator["Session"]:
     """Migrate the configured database if needed and yield one transaction; errors end the command."""
+    from algoreg.db.migrate import migrate
+    from algoreg.db.session import default_engine, session_factory, transaction
+
     engine = default_engine()
     migrate(engine)
     try:

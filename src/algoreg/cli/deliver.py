@@ -3,14 +3,15 @@
 import json
 import os
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
 
 from algoreg.cli.context import console, errors, unit_of_work
-from algoreg.federation.delivery_client import DeliveryClient, DeliveryError
-from algoreg.federation.delivery_push import PushReport, push_published
+
+if TYPE_CHECKING:
+    from algoreg.federation.delivery_push import PushReport
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_PATH = "/aanleverapi/v1_0"
@@ -26,7 +27,7 @@ def delivery_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _print_report(report: PushReport) -> None:
+def _print_report(report: "PushReport") -> None:
     prefix = "Dry run, would have: " if report.dry_run else ""
     console.print(
         f"{prefix}created {len(report.created)}, updated {len(report.updated)}, "
@@ -72,6 +73,9 @@ def deliver_command(
     token is read from the environment variable named by --token-env and is never printed.
     Exit code 0 when everything was delivered, 1 otherwise.
     """
+    from algoreg.federation.delivery_client import DeliveryClient, DeliveryError
+    from algoreg.federation.delivery_push import push_published
+
     if not _ENV_NAME.match(token_env):
         errors.print(
             "--token-env must be the NAME of an environment variable (letters, digits, _), not a value."

@@ -1,23 +1,19 @@
 """``algoreg harvest …``: the central side — sources to harvest, runs, and their reports."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from algoreg.cli.context import console, errors, operator, unit_of_work
-from algoreg.config import get_settings
-from algoreg.db.migrate import migrate
-from algoreg.db.session import default_engine, session_factory, transaction
 from algoreg.errors import InvalidInput
-from algoreg.federation import discovery_client, run_upkeep, sources
-from algoreg.federation.fetch import fetch_settings_from
-from algoreg.federation.harvester import HarvestSettings, RunReport, due_sources, run_harvest
-from algoreg.federation.sources import SourceIn, SourceKind, SourceView
-from algoreg.register.organisations import OrganisationKind
+from algoreg.federation.source_kinds import SourceKind
+from algoreg.register.organisation_kinds import OrganisationKind
+
+if TYPE_CHECKING:
+    from algoreg.federation.harvester import RunReport
+    from algoreg.federation.sources import SourceIn, SourceView
 
 app = typer.Typer(help="Harvest other registers into this one (the central side).", no_args_is_help=True)
 
@@ -26,7 +22,7 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
 
 
-def _health(source: SourceView) -> str:
+def _health(source: "SourceView") -> str:
     if not source.enabled:
         return "[dim]disabled[/dim]"
     if source.unhealthy:
@@ -82,6 +78,12 @@ def add_source_command(
     A register may be given by its root address, its discovery document
     (/.well-known/algorithm-register or /api/v1/register) or its change feed (/api/v1/feed).
     """
+    from pydantic import ValidationError
+
+    from algoreg.config import get_settings
+    from algoreg.federation import sources
+    from algoreg.federation.sources import SourceIn
+
     try:
         data = SourceIn(
             url=url,
@@ -106,8 +108,12 @@ def add_source_command(
     console.print(f"Added source {source_id}: {data.url} ({kind.value}).")
 
 
-def _discovered(data: SourceIn) -> SourceIn:
+def _discovered(data: "SourceIn") -> "SourceIn":
     """The source with the base address of the register's change feed, or end the command saying why."""
+    from algoreg.config import get_settings
+    from algoreg.federation import discovery_client
+    from algoreg.federation.sources import SourceIn
+
     settings = discovery_client.discovery_settings(get_settings().harvest_networks)
     try:
         resolved = discovery_client.resolve_register(data.url, settings)
@@ -123,6 +129,8 @@ def _discovered(data: SourceIn) -> SourceIn:
 @app.command("sources")
 def sources_command() -> None:
     """List the sources with their progress and health."""
+    from algoreg.federation import sources
+
     table = Table(
         "id", "kind", "url", "organisation", "categories", "cursor", "records", "held", "health", "last ok"
     )
@@ -155,7 +163,7 @@ def _outcome(outcome: str) -> str:
     return f"[{colour}]{outcome}[/{colour}]"
 
 
-def _report_table(reports: list[RunReport]) -> Table:
+def _report_table(reports: list["RunReport"]) -> Table:
     table = Table(
         "source", "outcome", "new", "updated", "withdrawn", "unchanged", "invalid", "skipped", "seconds"
     )
@@ -185,6 +193,15 @@ def run_command(
     run reports beyond ALGOREG_HARVEST_KEEP_RUNS per source are deleted. Exits with 1 when any
     source failed; what others harvested is kept either way.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from algoreg.config import get_settings
+    from algoreg.db.migrate import migrate
+    from algoreg.db.session import default_engine, session_factory, transaction
+    from algoreg.federation import run_upkeep
+    from algoreg.federation.fetch import fetch_settings_from
+    from algoreg.federation.harvester import HarvestSettings, due_sources, run_harvest
+
     engine = default_engine()
     migrate(engine)
     factory = session_factory(engine)
@@ -233,6 +250,8 @@ def runs_command(
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
 ) -> None:
     """Show the newest run reports; 'interrupted' means its worker stopped before finishing it."""
+    from algoreg.federation import sources
+
     table = Table(
         "run", "source", "started", "outcome", "new", "updated", "withdrawn", "invalid", "errors and notes"
     )
@@ -254,6 +273,8 @@ def runs_command(
 
 
 def _switch(source_id: int, enabled: bool) -> None:
+    from algoreg.federation import sources
+
     with unit_of_work() as session:
         source = sources.set_enabled(session, operator(), source_id, enabled)
         url = source.url
@@ -285,6 +306,8 @@ def schedule_command(
     if (every is None) == (not every_run):
         errors.print("[red]Give either --every MINUTES or --every-run.[/red]")
         raise typer.Exit(2)
+    from algoreg.federation import sources
+
     with unit_of_work() as session:
         sources.set_schedule(session, operator(), source_id, every)
     how = f"at most once every {every} minutes" if every else "in every run"
@@ -299,6 +322,9 @@ def prune_runs_command(
     ] = None,
 ) -> None:
     """Delete the oldest finished run reports beyond the newest KEEP of each source."""
+    from algoreg.config import get_settings
+    from algoreg.federation import run_upkeep
+
     kept = keep if keep is not None else get_settings().harvest_keep_runs
     with unit_of_work() as session:
         pruned = run_upkeep.prune_runs(session, kept)

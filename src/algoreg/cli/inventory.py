@@ -14,8 +14,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from algoreg.cli.context import console, operator, unit_of_work
-from algoreg.inventory import origin_uses
-from algoreg.inventory.origin_scan import scan_data_file
 
 app = typer.Typer(
     help="The inventory of origin-related personal data: propose entries from a data set's columns.",
@@ -41,6 +39,9 @@ def propose_command(
     ] = 100_000,
 ) -> None:
     """Scan DATAFILE for origin-related columns and propose an inventory entry for each, once."""
+    from algoreg.inventory import origin_uses
+    from algoreg.inventory.origin_scan import scan_data_file
+
     with unit_of_work() as session:
         origin_uses.require_may_propose(session, operator(), organisation)
         scan = scan_data_file(data, max_rows=max_rows)

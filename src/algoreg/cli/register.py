@@ -6,8 +6,6 @@ from typing import Annotated, Literal
 import typer
 
 from algoreg.cli.context import console, errors, operator, unit_of_work
-from algoreg.register import transfer
-from algoreg.standard.tabular import TabularError, read_rows, write_rows
 
 Format = Literal["json", "jsonl", "csv", "xlsx"]
 
@@ -21,6 +19,9 @@ def import_command(
     ] = False,
 ) -> None:
     """Import records in the standard's field names; all or nothing unless --partial."""
+    from algoreg.register import transfer
+    from algoreg.standard.tabular import TabularError, read_rows
+
     try:
         rows = read_rows(file)
     except TabularError as error:
@@ -51,6 +52,9 @@ def export_command(
     if format not in ("json", "jsonl", "csv", "xlsx"):
         errors.print(f"[red]--format is '{format}'; use json, jsonl, csv or xlsx.[/red]")
         raise typer.Exit(2)
+    from algoreg.register import transfer
+    from algoreg.standard.tabular import write_rows
+
     with unit_of_work() as session:
         rows = transfer.published_rows(session, organisation)
     data = write_rows(rows, format)

@@ -5,20 +5,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from algoreg.cli.context import console, operator
-from algoreg.config import get_settings
-from algoreg.db.migrate import migrate
-from algoreg.db.session import default_engine, make_engine, session_factory, transaction
-from algoreg.federation.fetch import fetch_settings_from
-from algoreg.federation.harvester import HarvestSettings
-from algoreg.federation.scheduler import HarvestScheduler
-from algoreg.logs import configure_logging
-from algoreg.register import accounts
-from algoreg.register.roles import Role
-from algoreg.register.seeding import seed_sample_register
-from algoreg.web.app import create_app
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -26,6 +14,9 @@ Port = Annotated[int, typer.Option(help="Port to listen on.")]
 
 def init() -> None:
     """Create the database, or migrate it to the newest schema (safe to run again)."""
+    from algoreg.db.migrate import migrate
+    from algoreg.db.session import default_engine
+
     migrate(default_engine())
     console.print(f"Database ready: {default_engine().url.render_as_string(hide_password=True)}")
 
@@ -42,6 +33,17 @@ def serve(
     ] = 0,
 ) -> None:
     """Serve the register on the configured database (migrating it first)."""
+    import uvicorn
+
+    from algoreg.config import get_settings
+    from algoreg.db.migrate import migrate
+    from algoreg.db.session import default_engine, session_factory
+    from algoreg.federation.fetch import fetch_settings_from
+    from algoreg.federation.harvester import HarvestSettings
+    from algoreg.federation.scheduler import HarvestScheduler
+    from algoreg.logs import configure_logging
+    from algoreg.web.app import create_app
+
     configure_logging(get_settings().log_format, get_settings().log_level)
     engine = default_engine()
     migrate(engine)
@@ -74,6 +76,16 @@ def demo(
     ] = Path("algoreg-demo.sqlite3"),
 ) -> None:
     """Start a demo register: a fresh SQLite database filled with the sample register, served."""
+    import uvicorn
+
+    from algoreg.config import get_settings
+    from algoreg.db.migrate import migrate
+    from algoreg.db.session import make_engine, session_factory, transaction
+    from algoreg.register import accounts
+    from algoreg.register.roles import Role
+    from algoreg.register.seeding import seed_sample_register
+    from algoreg.web.app import create_app
+
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     engine = make_engine(f"sqlite:///{database.resolve()}")

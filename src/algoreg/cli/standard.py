@@ -10,16 +10,15 @@ import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from algoreg.standard.schema import json_schema
-from algoreg.standard.tabular import TabularError, read_rows
-from algoreg.standard.validation import Problem, validate_records
+if TYPE_CHECKING:
+    from algoreg.standard.validation import Problem
 
 app = typer.Typer(help="The publication standard: schema and validation.", no_args_is_help=True)
 
@@ -44,13 +43,15 @@ class FileResult:
     file: str
     records: int = 0
     valid_records: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    problems: list["Problem"] = field(default_factory=list)
     error: str | None = None
 
 
 @app.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema (draft 2020-12) of a standard 1.0 record."""
+    from algoreg.standard.schema import json_schema
+
     typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
 
@@ -68,6 +69,9 @@ def validate_command(
     Exits with 0 when all records are valid, 1 when any record has a problem, and 2 when a file
     cannot be read.
     """
+    from algoreg.standard.tabular import TabularError, read_rows
+    from algoreg.standard.validation import validate_records
+
     errors = Console(stderr=True)
     results: list[FileResult] = []
     for path in files:

@@ -5,21 +5,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from algoreg.standard.enums import StandardVersion
-from algoreg.standard.legacy import UpgradeError, upgrade
-from algoreg.standard.tabular import TabularError, read_rows, resolve_format, write_rows
-from algoreg.standard.v1_0 import FIELD_NAMES, AlgorithmRecord
-from algoreg.standard.validation import problems_of
 
 console = Console()
 errors = Console(stderr=True)
 
 
 def _parse_defaults(pairs: list[str]) -> dict[str, str]:
+    from algoreg.standard.v1_0 import FIELD_NAMES
+
     defaults: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -48,6 +45,13 @@ def upgrade_command(
 
     Exit code 0 when every record became a valid 1.0 record, 1 otherwise, 2 for unreadable input.
     """
+    from pydantic import ValidationError
+
+    from algoreg.standard.legacy import UpgradeError, upgrade
+    from algoreg.standard.tabular import TabularError, read_rows, resolve_format, write_rows
+    from algoreg.standard.v1_0 import AlgorithmRecord
+    from algoreg.standard.validation import problems_of
+
     fill = _parse_defaults(defaults or [])
     try:
         rows = read_rows(file)

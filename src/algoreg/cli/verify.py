@@ -2,12 +2,9 @@
 
 from typing import Annotated, Any
 
-import httpx
 import typer
 
 from algoreg.cli.context import console, errors, unit_of_work
-from algoreg.federation.conformance import chain_problems
-from algoreg.register import algorithms, publication_log
 
 FEED_PAGE = 1000
 MAX_PAGES = 10_000
@@ -15,6 +12,8 @@ MAX_PAGES = 10_000
 
 def _remote_entries(url: str, timeout: float) -> list[Any]:
     """Read a register's whole change feed, page by page, from the start."""
+    import httpx
+
     base = url.rstrip("/")
     feed = base if base.endswith("/api/v1/feed") else f"{base}/api/v1/feed"
     entries: list[Any] = []
@@ -44,6 +43,8 @@ def verify_command(
     remote register could not be read.
     """
     if url is None:
+        from algoreg.register import algorithms, publication_log
+
         with unit_of_work() as session:
             found = [
                 f"entry {p.seq}: {p.problem}"
@@ -52,6 +53,10 @@ def verify_command(
             count = publication_log.last_seq(session)
         where = "The publication log"
     else:
+        import httpx
+
+        from algoreg.federation.conformance import chain_problems
+
         if not url.startswith(("http://", "https://")):
             errors.print(f"[red]'{url}' is not an http:// or https:// address.[/red]")
             raise typer.Exit(2)

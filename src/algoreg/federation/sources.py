@@ -23,7 +23,6 @@ By default only the publication categories that must be published centrally are 
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
 
@@ -34,6 +33,7 @@ from sqlalchemy.orm import Session
 from algoreg.db.models import HarvestItem, HarvestQuarantine, HarvestRun, HarvestSource
 from algoreg.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from algoreg.federation.addresses import IPNetwork, check_source_url
+from algoreg.federation.source_kinds import SourceKind as SourceKind  # re-exported
 from algoreg.register.audit import record_event
 from algoreg.register.organisations import OrganisationIn, OrganisationKind
 from algoreg.register.roles import Principal
@@ -49,14 +49,6 @@ MAX_EVERY_MINUTES = 525_600
 
 #: Failed runs in a row after which a source is marked unhealthy.
 UNHEALTHY_AFTER = 5
-
-
-class SourceKind(StrEnum):
-    """How a source is read."""
-
-    ALGOREG = "algoreg"
-    FILE = "file"
-    DELIVERY = "delivery"
 
 
 #: Source kinds that publish for one organisation, named by the source.

@@ -1,7 +1,6 @@
 """Organisations: the governments that register algorithms."""
 
 import re
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -11,21 +10,11 @@ from sqlalchemy.orm import Session
 from algoreg.db.models import Organisation
 from algoreg.errors import Conflict, Forbidden, NotFound
 from algoreg.register.audit import record_event
+from algoreg.register.organisation_kinds import OrganisationKind as OrganisationKind  # re-exported
 from algoreg.register.roles import Principal, Role
 from algoreg.standard.v1_0 import check_url
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
-
-
-class OrganisationKind(StrEnum):
-    """Kind of government organisation."""
-
-    MINISTERIE = "ministerie"
-    PROVINCIE = "provincie"
-    GEMEENTE = "gemeente"
-    WATERSCHAP = "waterschap"
-    ZBO = "zbo"
-    OTHER = "other"
 
 
 class OrganisationIn(BaseModel):

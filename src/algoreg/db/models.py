@@ -229,6 +229,17 @@ class SearchEntry(Base):
     """
 
     __tablename__ = "search_entry"
+    __table_args__ = (
+        # The public list's order (and its cursor); the columns the facet counts group by.
+        Index("ix_search_entry_name_algorithm", "name", "algorithm_id"),
+        Index(
+            "ix_search_entry_facets",
+            "organisation_id",
+            "status",
+            "publication_category",
+            "has_impact_assessment",
+        ),
+    )
 
     algorithm_id: Mapped[int] = mapped_column(
         ForeignKey("algorithm.id", ondelete="CASCADE"), primary_key=True, autoincrement=False

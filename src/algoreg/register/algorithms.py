@@ -5,17 +5,19 @@ so the caller's rollback leaves nothing half-written. Every change is authorised
 principal's role in the algorithm's organisation and recorded in the audit log.
 """
 
+import base64
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from algoreg.db.models import Algorithm, AlgorithmVersion, Organisation, utcnow
+from algoreg.db.models import Algorithm, AlgorithmVersion, Organisation, SearchEntry, utcnow
 from algoreg.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
 from algoreg.register import publication_log
 from algoreg.register.audit import record_event
@@ -458,14 +460,77 @@ def _public(algorithm: Algorithm, version: AlgorithmVersion, organisation: Organ
     )
 
 
+#: The largest id a cursor may name (the largest value of an integer column).
+MAX_ALGORITHM_ID = 2**31 - 1
+
+
+def _storable_name(value: object) -> bool:
+    """Whether ``value`` could be a stored name: text of at most 200 characters that a database takes."""
+    if not isinstance(value, str) or len(value) > 200 or "\x00" in value:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class ListCursor:
+    """Where a page of :func:`list_published` ended: the name and id of its last algorithm.
+
+    Given back as ``after``, it asks for the algorithms that come after that one in the list's
+    order, however many came before it; its :attr:`token` is the opaque text the API hands out.
+    """
+
+    name: str
+    algorithm_id: int
+
+    @property
+    def token(self) -> str:
+        """The cursor as URL-safe text."""
+        data = json.dumps([self.name, self.algorithm_id], ensure_ascii=False, separators=(",", ":"))
+        return base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
+
+    @classmethod
+    def from_token(cls, token: str, field: str = "after") -> "ListCursor":
+        """Read a cursor from its :attr:`token`; :class:`InvalidInput` names ``field`` when it is not one."""
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        except (ValueError, UnicodeError):
+            data = None
+        if (
+            isinstance(data, list)
+            and len(data) == 2
+            and _storable_name(data[0])
+            and isinstance(data[1], int)
+            and not isinstance(data[1], bool)
+            and 0 < data[1] <= MAX_ALGORITHM_ID
+        ):
+            return cls(data[0], data[1])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    field,
+                    f"is '{token[:40]}', which is not a cursor of this list; "
+                    "give the next_after of the page before, or leave it out for the first page",
+                )
+            ]
+        )
+
+
 @dataclass(frozen=True)
 class PublicPage:
-    """One page of published algorithms and the total that matched."""
+    """One page of published algorithms, the total that matched, and the cursor of the next page.
+
+    ``next_after`` is ``None`` on the last page.
+    """
 
     items: list[PublicAlgorithm]
     total: int
     offset: int
     limit: int
+    next_after: ListCursor | None = None
 
 
 def list_published(
@@ -476,18 +541,37 @@ def list_published(
     status: str | None = None,
     offset: int = 0,
     limit: int = 50,
+    after: ListCursor | None = None,
 ) -> PublicPage:
-    """Return published, visible algorithms (newest public versions only), filtered and paged."""
-    query = _public_query()
+    """Return published, visible algorithms (newest public versions only), filtered and paged.
+
+    The order is by name, then by creation (id). ``after`` starts the page after the algorithm a
+    previous page's ``next_after`` names, and ``offset`` then counts from there; ``total`` is
+    always the number of all algorithms that match the filters.
+    """
+    # The search index holds exactly the public algorithms, one narrow row each, kept in the same
+    # transaction as every workflow step; counting and ordering there avoids sorting whole records.
+    conditions: list[Any] = []
     if organisation_code:
-        query = query.where(Organisation.code == organisation_code.lower())
+        wanted = select(Organisation.id).where(Organisation.code == organisation_code.lower())
+        conditions.append(SearchEntry.organisation_id.in_(wanted.scalar_subquery()))
     if publication_category:
-        query = query.where(AlgorithmVersion.publication_category == publication_category)
+        conditions.append(SearchEntry.publication_category == publication_category)
     if status:
-        query = query.where(AlgorithmVersion.status == status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(AlgorithmVersion.name, Algorithm.id).offset(offset).limit(limit))
-    return PublicPage([_public(*row) for row in rows], total, offset, limit)
+        conditions.append(SearchEntry.status == status)
+    total = session.scalar(select(func.count()).select_from(SearchEntry).where(*conditions)) or 0
+    ordered = select(SearchEntry.algorithm_id, SearchEntry.name).where(*conditions)
+    if after is not None:
+        position = tuple_(SearchEntry.name, SearchEntry.algorithm_id)
+        ordered = ordered.where(position > tuple_(literal(after.name), literal(after.algorithm_id)))
+    ordered = ordered.order_by(SearchEntry.name, SearchEntry.algorithm_id).offset(offset).limit(limit + 1)
+    keys = session.execute(ordered).all()
+    more, keys = len(keys) > limit, keys[:limit]
+    rows = session.execute(_public_query().where(Algorithm.id.in_([key[0] for key in keys])))
+    by_id = {row[0].id: row for row in rows}
+    items = [_public(*by_id[key[0]]) for key in keys if key[0] in by_id]
+    cursor = ListCursor(keys[-1][1], keys[-1][0]) if more and keys else None
+    return PublicPage(items, total, offset, limit, cursor)
 
 
 def get_published(session: Session, public_id: str) -> PublicAlgorithm:

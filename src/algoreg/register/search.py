@@ -28,6 +28,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     table,
@@ -239,6 +240,22 @@ _COLUMNS = (
 )
 
 
+#: The name of the branch that gives a page's ids in the statement that counts the facets.
+_PAGE = "#page"
+#: Facets held in tables of their own (an entry may have several values); the rest are entry columns.
+_SET_FACETS = (Facet.THEME, Facet.ASSESSMENT_TITLE)
+#: The entry columns that the other facets read, by which entries are grouped for counting.
+_GROUP_COLUMNS = ("organisation_id", "status", "publication_category", "has_impact_assessment")
+#: The facets read from those columns, each with the position of its column in a group's key.
+_ROW_FACETS = (
+    (Facet.ORGANISATION, 0),
+    (Facet.KIND, 0),
+    (Facet.STATUS, 1),
+    (Facet.CATEGORY, 2),
+    (Facet.ASSESSMENT, 3),
+)
+
+
 @dataclass(frozen=True)
 class _Organisations:
     """The organisations, by id: code, name and kind (a small table, read once per search)."""
@@ -273,31 +290,32 @@ class _Plan:
         self.source: Any = SearchEntry.__table__
         self.rank: Any = None
         if self.words:
-            self.source = self._matched(session)
-            self.rank = self.source.c.rank
+            # Relevance is computed for every match, so only when the results are ordered by it.
+            ranked = query.effective_sort is SortOrder.RELEVANCE
+            self.source = self._matched(session, ranked)
+            self.rank = self.source.c.rank if ranked else None
 
-    def _matched(self, session: Session) -> CTE:
+    def _matched(self, session: Session, ranked: bool) -> CTE:
         entry = SearchEntry.__table__
         columns = [entry.c[name] for name in _COLUMNS]
         if stems_in_python(session):
             fts = table("search_fts", column("rowid"), column("search_fts"))
+            rank = func.bm25(fts.c.search_fts, 10.0, 4.0, 1.0, type_=Float).label("rank")
             text_match = (
-                select(
-                    fts.c.rowid.label("id"),
-                    func.bm25(fts.c.search_fts, 10.0, 4.0, 1.0, type_=Float).label("rank"),
-                )
+                select(fts.c.rowid.label("id"), *([rank] if ranked else []))
                 .where(fts.c.search_fts.op("MATCH")(bindparam("fts_query", fts5_query(self.words))))
                 .subquery("text_match")
             )
-            statement = select(*columns, text_match.c.rank).join_from(
+            statement = select(*columns, *([text_match.c.rank] if ranked else [])).join_from(
                 entry, text_match, text_match.c.id == entry.c.algorithm_id
             )
         else:
             vector: ColumnElement[Any] = literal_column("search_document.search_vector")
             words: Any = bindparam("ts_query", tsquery(self.words))
             ts_query = func.to_tsquery(literal("dutch", REGCONFIG), words)
+            ts_rank = (-func.ts_rank(vector, ts_query, type_=Float)).label("rank")
             statement = (
-                select(*columns, (-func.ts_rank(vector, ts_query, type_=Float)).label("rank"))
+                select(*columns, *([ts_rank] if ranked else []))
                 .join_from(entry, SearchDocument, SearchDocument.algorithm_id == entry.c.algorithm_id)
                 .where(or_(func.numnode(ts_query) == 0, vector.op("@@")(ts_query)))
             )
@@ -331,6 +349,39 @@ class _Plan:
             return source.has_impact_assessment.is_(true() if wanted.pop() else false())  # type: ignore[no-any-return]
         return true() if wanted else false()
 
+    def allowed(self, facet: Facet) -> frozenset[Any] | None:
+        """The group-column values that pass ``facet``'s selection (``None``: no selection, all pass).
+
+        Only for the facets read from an entry's own columns (not themes or assessment titles):
+        organisation ids for organisation and kind, texts for status and category, and booleans
+        for the assessment facet.
+        """
+        values = self.query.selected(facet)
+        if not values:
+            return None
+        if facet in (Facet.ORGANISATION, Facet.KIND):
+            return frozenset(self.organisations.ids(facet, values))
+        if facet is Facet.ASSESSMENT:
+            return frozenset(value == ASSESSMENT_DONE for value in values if value in ASSESSMENT_LABELS)
+        return frozenset(values)
+
+    def grouped_branch(self) -> "Select[*tuple[Any, ...]]":
+        """Entries counted per combination of the columns the row facets read.
+
+        Only the theme and assessment-title selections (and the words) apply here; every other
+        facet is a function of the group's columns and is applied in Python (:meth:`allowed`).
+        """
+        source = self.source.c
+        conditions = [
+            self._condition(facet, self.query.selected(facet))
+            for facet in _SET_FACETS
+            if self.query.selected(facet)
+        ]
+        keys = [source[name] for name in _GROUP_COLUMNS]
+        statement = select(literal("").label("facet"), cast(null(), String).label("value"), *keys)
+        statement = statement.add_columns(func.count().label("n"))
+        return statement.select_from(self.source).where(*conditions).group_by(*keys)
+
     def count_branch(self, facet: Facet | None) -> "Select[*tuple[Any, ...]]":
         """Counts of one facet's values (``None``: the total), applying every other facet's selection."""
         source = self.source
@@ -343,11 +394,13 @@ class _Plan:
             model: Any = SearchTheme if facet is Facet.THEME else SearchAssessment
             value = model.theme if facet is Facet.THEME else model.title
             statement = select(label.label("facet"), value.label("value"), func.count().label("n"))
+            statement = statement.select_from(model)
             if conditions or self.words:
-                statement = statement.join_from(model, source, source.c.algorithm_id == model.algorithm_id)
-            else:
-                statement = statement.select_from(model)
-            return statement.where(*conditions).group_by(value)
+                # A semi-join from the matching entries: SQLite then looks up the values of just
+                # those entries, rather than reading every value to join it with an entry.
+                matching = select(source.c.algorithm_id).select_from(source).where(*conditions)
+                statement = statement.where(model.algorithm_id.in_(matching))
+            return statement.group_by(value)
         value = {
             Facet.ORGANISATION: cast(source.c.organisation_id, String),
             Facet.KIND: cast(source.c.organisation_id, String),
@@ -362,46 +415,102 @@ class _Plan:
         """The ids of the matching entries in the order ``sort``."""
         source = self.source.c
         statement = select(source.algorithm_id).select_from(self.source).where(*self.conditions())
+        return statement.order_by(*self._order(sort, source))
+
+    def _order(self, sort: SortOrder, columns: Any) -> list[ColumnElement[Any]]:
+        """The order ``sort`` over ``columns`` (those of the source, or of a subquery of it)."""
         if sort is SortOrder.RELEVANCE and self.rank is not None:
-            return statement.order_by(self.rank, source.sort_name, source.algorithm_id)
+            return [columns.rank, columns.sort_name, columns.algorithm_id]
         if sort is SortOrder.NEWEST:
-            return statement.order_by(source.published_at.desc(), source.algorithm_id.desc())
-        return statement.order_by(source.sort_name, source.algorithm_id)
+            return [columns.published_at.desc(), columns.algorithm_id.desc()]
+        return [columns.sort_name, columns.algorithm_id]
+
+    def page_branch(self, sort: SortOrder, offset: int, limit: int) -> "Select[*tuple[Any, ...]]":
+        """The ids of one page in the order ``sort``, each with its place on the page (1, 2, …)."""
+        source = self.source.c
+        wanted = ["algorithm_id", "sort_name", "published_at", *(["rank"] if self.rank is not None else [])]
+        page = (
+            select(*(source[name] for name in wanted))
+            .select_from(self.source)
+            .where(*self.conditions())
+            .order_by(*self._order(sort, source))
+            .offset(offset)
+            .limit(limit)
+            .subquery("page")
+        )
+        place = func.row_number().over(order_by=self._order(sort, page.c))
+        return select(literal(_PAGE).label("facet"), cast(page.c.algorithm_id, String).label("value"), place)
 
 
-def _facet_counts(session: Session, plan: _Plan) -> tuple[int, dict[Facet, dict[str, int]]]:
-    """Count the total and every facet's values in one statement."""
-    # Organisation and kind are both counted per organisation; without a selection in either, the
-    # two counts are the same and one branch serves both.
-    shared = not plan.query.selected(Facet.ORGANISATION) and not plan.query.selected(Facet.KIND)
-    facets = [facet for facet in Facet if not (shared and facet is Facet.KIND)]
-    branches = [plan.count_branch(None), *(plan.count_branch(facet) for facet in facets)]
+def _facet_counts(
+    session: Session, plan: _Plan, page: tuple[SortOrder, int, int]
+) -> tuple[int, dict[Facet, dict[str, int]], list[int] | None]:
+    """Count the total and every facet's values in one statement.
+
+    With words, the same statement also gives the ids of the page ``(sort, offset, limit)``, so
+    that the text is searched once; without words it gives ``None`` for them.
+    """
+    # Branches: the entries grouped by the columns of the row facets (from which the total and
+    # those facets' counts follow in Python, each leaving out its own selection); the theme and
+    # assessment-title counts, which need their own tables; and, with words, the page's ids.
+    grouped = plan.grouped_branch()
+    padding = [cast(null(), column.type).label(column.key) for column in grouped.selected_columns[2:-1]]
+    branches = [grouped]
+    others = [plan.count_branch(facet) for facet in _SET_FACETS]
+    ids: dict[int, int] | None = None
+    if plan.words:
+        ids = {}
+        others.append(plan.page_branch(*page))
+    for branch in others:
+        name_column, value_column, count_column = branch.selected_columns
+        branches.append(
+            branch.with_only_columns(
+                name_column, value_column, *padding, count_column, maintain_column_froms=True
+            )
+        )
+    checks = [(number, position, plan.allowed(facet)) for number, (facet, position) in enumerate(_ROW_FACETS)]
+    checks = [check for check in checks if check[2] is not None]
+    every = [(number, position) for number, (_, position) in enumerate(_ROW_FACETS)]
+    # Counts per row facet, by the raw column value (organisation id, text, boolean).
+    raw: list[dict[Any, int]] = [{} for _ in _ROW_FACETS]
     total = 0
     counts: dict[Facet, dict[str, int]] = {facet: {} for facet in Facet}
-    for facet_name, value, count in session.execute(union_all(*branches)):
-        if facet_name == "":
-            total = int(count)
-        elif facet_name == Facet.ASSESSMENT.value:
-            key = ASSESSMENT_DONE if str(value).lower() in ("1", "true") else ASSESSMENT_NONE
-            counts[Facet.ASSESSMENT][key] = int(count)
-        else:
+    for facet_name, value, *key, count in session.execute(union_all(*branches)).all():
+        if facet_name == _PAGE and ids is not None:
+            ids[int(count)] = int(value)
+            continue
+        if facet_name:
             counts[Facet(facet_name)][str(value)] = int(count)
-    if shared:
-        counts[Facet.KIND] = dict(counts[Facet.ORGANISATION])
+            continue
+        key[3] = bool(key[3])
+        count = int(count)
+        failed = [(n, p) for n, p, allowed in checks if key[p] not in allowed]  # type: ignore[operator]
+        if len(failed) > 1:
+            continue
+        if not failed:
+            total += count
+        # A group counts for a facet's values when it passes every *other* facet's selection.
+        for number, position in failed or every:
+            found = raw[number]
+            column = key[position]
+            found[column] = found.get(column, 0) + count
+    # Organisations are counted by id: named by their code (organisation) or kind (kind).
     organisations = plan.organisations.by_id
-    by_code: dict[str, int] = {}
-    by_kind: dict[str, int] = {}
-    for organisation_id, count in counts[Facet.ORGANISATION].items():
-        info = organisations.get(int(organisation_id))
-        if info:
-            by_code[info[0]] = by_code.get(info[0], 0) + count
-    for organisation_id, count in counts[Facet.KIND].items():
-        info = organisations.get(int(organisation_id))
-        if info:
-            by_kind[info[2]] = by_kind.get(info[2], 0) + count
-    counts[Facet.ORGANISATION] = by_code
-    counts[Facet.KIND] = by_kind
-    return total, counts
+    for number, (facet, _) in enumerate(_ROW_FACETS):
+        labelled: dict[str, int] = {}
+        for raw_value, found_count in raw[number].items():
+            if facet in (Facet.ORGANISATION, Facet.KIND):
+                info = organisations.get(raw_value)
+                if info is None:
+                    continue
+                label = info[0] if facet is Facet.ORGANISATION else info[2]
+            elif facet is Facet.ASSESSMENT:
+                label = ASSESSMENT_DONE if raw_value else ASSESSMENT_NONE
+            else:
+                label = str(raw_value)
+            labelled[label] = labelled.get(label, 0) + found_count
+        counts[facet] = labelled
+    return total, counts, None if ids is None else [ids[place] for place in sorted(ids)]
 
 
 def _facets(
@@ -450,12 +559,14 @@ def search(session: Session, query: SearchQuery, lang: Language = "nl") -> Searc
     """
     organisations = _Organisations.load(session)
     plan = _Plan(session, query, organisations)
-    total, counts = _facet_counts(session, plan)
     page_size = max(1, query.page_size)
-    page_count = max(1, math.ceil(total / page_size))
-    number = min(max(1, query.page), page_count)
     sort = query.effective_sort
-    ids = list(session.scalars(plan.ordered_ids(sort).offset((number - 1) * page_size).limit(page_size)))
+    wanted = max(1, query.page)
+    total, counts, ids = _facet_counts(session, plan, (sort, (wanted - 1) * page_size, page_size))
+    page_count = max(1, math.ceil(total / page_size))
+    number = min(wanted, page_count)
+    if ids is None or number != wanted:
+        ids = list(session.scalars(plan.ordered_ids(sort).offset((number - 1) * page_size).limit(page_size)))
     rows = session.execute(
         select(
             SearchEntry.algorithm_id,

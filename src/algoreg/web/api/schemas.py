@@ -58,6 +58,10 @@ class PublicPageOut(BaseModel):
     total: int
     offset: int
     limit: int
+    next_after: str | None = Field(
+        default=None,
+        description="Ask for the next page with after=this value; null on the last page.",
+    )
 
 
 class VersionOut(BaseModel):

@@ -142,10 +142,23 @@ def list_published(
     status: Annotated[str | None, Query()] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    after: Annotated[
+        str | None,
+        Query(
+            max_length=1000,
+            description="Start after the algorithm this cursor names: the next_after of the page before. "
+            "Faster than a large offset, and no algorithm is skipped or repeated when others are "
+            "published meanwhile; offset then counts from the cursor.",
+        ),
+    ] = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Any:
-    """Published algorithms, in their newest published version; ETag and 304 as the feed moves."""
-    etag = _snapshot_etag(uow, "list", organisation, publication_category, status, offset, limit)
+    """Published algorithms by name, in their newest published version; ETag and 304 as the feed moves.
+
+    Page with ``offset`` or, for long lists, with ``after`` set to the ``next_after`` of the page before.
+    """
+    cursor = algorithms.ListCursor.from_token(after) if after else None
+    etag = _snapshot_etag(uow, "list", organisation, publication_category, status, offset, limit, after)
     if _matches(if_none_match, etag):
         return Response(status_code=304, headers={"ETag": etag})
     response.headers["ETag"] = etag
@@ -157,9 +170,14 @@ def list_published(
             status=status,
             offset=offset,
             limit=limit,
+            after=cursor,
         )
     return PublicPageOut(
-        items=[PublicAlgorithmOut.of(i) for i in page.items], total=page.total, offset=offset, limit=limit
+        items=[PublicAlgorithmOut.of(i) for i in page.items],
+        total=page.total,
+        offset=offset,
+        limit=limit,
+        next_after=page.next_after.token if page.next_after else None,
     )
 
 

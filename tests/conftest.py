@@ -18,6 +18,7 @@ from algoreg.register import accounts, organisations
 from algoreg.register.organisations import OrganisationIn, OrganisationKind
 from algoreg.register.roles import SYSTEM, Role
 from algoreg.web.app import create_app
+from tests.database import emptied
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
@@ -87,6 +88,13 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
     """An engine on the test database, migrated to the newest schema."""
     engine = make_engine(database_url)
     migrate(engine)
+    if engine.dialect.name == "postgresql":
+        # Tests empty the tables with DELETE (see tests/database.py); without vacuuming, new rows
+        # keep being appended, so a query without ORDER BY keeps returning them in insertion order
+        # from one test to the next, as it did when tables were truncated.
+        with engine.begin() as connection:
+            for table in Base.metadata.sorted_tables:
+                connection.exec_driver_sql(f"ALTER TABLE {table.name} SET (autovacuum_enabled = false)")
     yield engine
     engine.dispose()
 
@@ -94,14 +102,7 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def engine(migrated_engine: Engine) -> Engine:
     """The migrated engine, with every table emptied before the test."""
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with migrated_engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
-    return migrated_engine
+    return emptied(migrated_engine)
 
 
 @pytest.fixture

@@ -70,7 +70,11 @@ def test_links_and_files_are_kept_as_evidence_with_history(factory: Factory, edi
         listed = list_evidence(session, editor, public_id, task_id)
         download = evidence_file(session, editor, public_id, task_id, stored.id)
         events = list(
-            session.scalars(select(FrameworkTaskEvent).where(FrameworkTaskEvent.task_id == task_id))
+            session.scalars(
+                select(FrameworkTaskEvent)
+                .where(FrameworkTaskEvent.task_id == task_id)
+                .order_by(FrameworkTaskEvent.id)
+            )
         )
         count = next(t for t in list_tasks(session, editor, public_id) if t.id == task_id).evidence_count
 

@@ -267,7 +267,11 @@ def test_a_support_request_is_granted_or_declined_with_a_reason_once(
         stored = session.get(SupportRequest, request)
         assert stored is not None and stored.state == "declined" and stored.decision_reason == "Budget is op"
         actions = list(
-            session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("campaign.support%")))
+            session.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.action.like("campaign.support%"))
+                .order_by(AuditEvent.id)
+            )
         )
     assert actions == ["campaign.support_request", "campaign.support_decide"]
     shown = view(factory, org_principal(2, Role.VIEWER), campaign).targets[0].support

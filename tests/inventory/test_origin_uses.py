@@ -78,7 +78,13 @@ def test_an_editor_records_a_use_and_every_write_is_in_the_history_and_audit_log
             session, editor, view.id, UseIn(**{**_fields(view), "purpose": "Selectie voor controle"})
         )
         history = origin_uses.use_history(session, editor, view.id)
-        audit = list(session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("origin_use.%"))))
+        audit = list(
+            session.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.action.like("origin_use.%"))
+                .order_by(AuditEvent.id)
+            )
+        )
     assert changed.purpose == "Selectie voor controle"
     assert [event.action for event in history] == ["create", "update"]
     assert history[1].changes == {"purpose": ["Selectie voor huisbezoek", "Selectie voor controle"]}

@@ -221,7 +221,13 @@ def test_reopening_needs_a_reason_and_everything_is_in_the_history(factory: Fact
         remediation.reopen_case(session, publisher, case_use, "Nog eens")
     with transaction(factory) as session:
         history = origin_uses.use_history(session, publisher, case_use)
-        audit = list(session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("origin_use.%"))))
+        audit = list(
+            session.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.action.like("origin_use.%"))
+                .order_by(AuditEvent.id)
+            )
+        )
     actions = [event.action for event in history]
     assert actions == [
         "create",

@@ -32,7 +32,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import Engine, Table, inspect, text
+from sqlalchemy import Engine, Table, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from algoreg.config import Settings
@@ -53,6 +53,7 @@ from algoreg.register.sessions import start_session
 from algoreg.register.workflow import Action
 from algoreg.web.app import create_app
 from algoreg.web.security import CSRF_COOKIE, SESSION_COOKIE, new_csrf
+from tests.database import emptied
 from tests.instruments.assessment_support import COMPLETE, store_test_instrument
 from tests.instruments.framework_tasks_support import answers, high_risk_path, import_official
 from tests.register.test_bias_reports import bias_document
@@ -1213,15 +1214,7 @@ def _cases() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def matrix_engine(migrated_engine: Engine) -> Engine:
     """The test database, emptied once for this module (its calls work on fresh targets)."""
-    present = set(inspect(migrated_engine).get_table_names())
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in present]
-    with migrated_engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
-    return migrated_engine
+    return emptied(migrated_engine)
 
 
 @pytest.fixture(scope="module")

@@ -94,26 +94,8 @@ class OwnInstrumentOut(BaseModel):
     @classmethod
     def of(cls, view: OwnInstrumentView) -> "OwnInstrumentOut":
         """Build the body of an own instrument."""
-        return cls(
-            organisation=view.organisation_code,
-            slug=view.slug,
-            key=view.key,
-            title=view.title,
-            description=view.description,
-            categories=list(view.categories),
-            phases=list(view.phases),
-            topics=list(view.topics),
-            roles=list(view.roles),
-            requirement_refs=list(view.requirement_refs),
-            measure_refs=list(view.measure_refs),
-            url=view.url,
-            created_at=view.created_at,
-            created_by=view.created_by,
-            updated_at=view.updated_at,
-            updated_by=view.updated_by,
-            retired_at=view.retired_at,
-            retired_by=view.retired_by,
-        )
+        shared = {name: getattr(view, name) for name in cls.model_fields if name != "organisation"}
+        return cls(organisation=view.organisation_code, **shared)
 
 
 @router.get("/organisations/{code}/instruments", response_model=list[OwnInstrumentOut])

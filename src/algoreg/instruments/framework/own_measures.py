@@ -19,10 +19,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from algoreg.db.models import Algorithm, AuditEvent, FrameworkTask, OwnMeasure, utcnow
-from algoreg.errors import FieldProblem, InvalidInput, NotFound
+from algoreg.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from algoreg.instruments.framework.definitions import current_framework
 from algoreg.instruments.framework.tasks import TaskStatus, add_event
 from algoreg.register.audit import record_event
@@ -167,7 +168,13 @@ def add_own_measure(
         created_by=principal.name,
     )
     session.add(measure)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another request took the code between the check and this write
+        raise Conflict(
+            f"An own measure with the code '{checked.code}' was added at the same moment; "
+            "nothing was stored, try again."
+        ) from None
     with_tasks = session.scalars(
         select(Algorithm)
         .where(

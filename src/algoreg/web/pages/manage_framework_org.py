@@ -98,6 +98,11 @@ _REASONS = Reasons(
     reason(r"'.*' is not one of .*", "Choose phases of the Algoritmekader."),
     # refusals (Conflict) shown as the page's alert
     NO_TASK_REGISTRY,
+    reason(
+        r"An own measure with the code (?P<code>'.*') was added at the same moment; .*",
+        "An own measure with the code %(code)s was added by someone else at the same moment; "
+        "nothing was stored. Choose another code, or look at the list first.",
+    ),
     fallback=translate_reason,
 )
 

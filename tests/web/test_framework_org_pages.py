@@ -104,6 +104,7 @@ def constructed(factory: Factory, organisations: None) -> dict[str, Any]:
     ADR 2   m3          not         covered (not applicable)
     ADR 3   m4          not         not
     ARK 1   m1          covered     covered
+    ARK 2   (none: the mapping gives a reason why no measure serves it)
     ======  ==========  ==========  ===========================================
     """
     import_official(factory)
@@ -111,14 +112,15 @@ def constructed(factory: Factory, organisations: None) -> dict[str, Any]:
     of_first, of_second = task_ids(factory, first), task_ids(factory, second)
     m1, m2, m3, m4 = sorted(set(of_first) & set(of_second))[:4]
     adr = [item for item in audit_items() if item.framework == "ADR"][:3]
-    ark = [item for item in audit_items() if item.framework == "ARK"][:1]
+    ark = [item for item in audit_items() if item.framework == "ARK"][:2]
     mapping = {
         "measures": {
             m1: {"ADR": [adr[0].number], "ARK": [ark[0].number]},
             m2: {"ADR": [adr[0].number]},
             m3: {"ADR": [adr[1].number]},
             m4: {"ADR": [adr[2].number]},
-        }
+        },
+        "unmapped": {"ARK": {ark[1].number: "No measure asks for this in our judgement."}},
     }
     with transaction(factory) as session:
         definitions.import_audit(session, SYSTEM, audit_items(), mapping)
@@ -170,6 +172,10 @@ def test_the_readiness_page_counts_as_the_domain_does_per_framework_item_and_alg
     cells = {key: re.findall(r"<td[^>]*>(\d+)</td>", row) for key, row in per_algorithm.items()}
     assert cells[first] == ["1", "0", "2", str(adr_total - 3)]
     assert cells[second] == ["1", "1", "1", str(adr_total - 3)]
+    # the item no measure serves says why, as the mapping gives it; others do not
+    assert page.text.count("No measure asks for this in our judgement.") == 1
+    reason_id = f'id="unserved-ARK-{constructed["ark"][1].number.replace(".", "-")}"'
+    assert reason_id in page.text
     # every item with its text, coverage and algorithms per coverage
     rows = {row[0]: row for row in table(page, "items-table")}
     assert len(rows) == len(audit_items())

@@ -12,7 +12,7 @@ alert in the reader's language. Every chart has its numbers in a table beside it
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -214,16 +214,22 @@ class ItemRow:
     coverage: Coverage
     counts: dict[Coverage, int]
     measures: int
+    #: Why no measure serves the item, as the imported mapping says (its author's words), if it does.
+    unserved: str | None = None
 
 
 @dataclass(frozen=True)
 class OrganisationAudit:
-    """What the readiness page shows, or why there is nothing to show (``missing``)."""
+    """What the readiness page shows, or why there is nothing to show (``missing``).
+
+    ``unserved`` gives, by item key, the mapping's reason why no measure serves an item.
+    """
 
     readiness: progress.Readiness | None
     missing: Literal["audit", "tasks"] | None
     texts: dict[str, str]
     names: dict[str, str]
+    unserved: dict[str, str] = field(default_factory=dict)
 
 
 def organisation_audit(uow: UoW, user: SignedIn, code: str) -> OrganisationAudit:
@@ -244,8 +250,9 @@ def organisation_audit(uow: UoW, user: SignedIn, code: str) -> OrganisationAudit
             return OrganisationAudit(None, "audit", {}, names)
         except Conflict:
             return OrganisationAudit(None, "tasks", {}, names)
-        texts = {item.key: item.text for item in current_audit(session).items}
-    return OrganisationAudit(found, None, texts, names)
+        audit = current_audit(session)
+    texts = {item.key: item.text for item in audit.items}
+    return OrganisationAudit(found, None, texts, names, dict(audit.mapping.unmapped))
 
 
 def _result(found: OrganisationAudit) -> OrganisationReadiness | None:
@@ -306,6 +313,7 @@ def readiness_page(
                 item.coverage,
                 dict(item.counts),
                 len(item.measures),
+                found.unserved.get(f"{item.framework}:{item.number}"),
             )
             for item in result.items
             if item.framework in shown and (not dekking or item.coverage == dekking)
